@@ -1,0 +1,56 @@
+import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api/channels.js';
+import { ApiError, dispatch, engineHandlers } from '../engine/api/api-handlers.js';
+import { controlSocketPath } from '../engine/control/control-socket.js';
+import { Engine } from '../engine/engine.js';
+import { lockStore } from '../engine/store/store-lock.js';
+import { callEngine, ControlError, NoEngineError } from './control-client.js';
+
+export interface CliContext {
+  configDir: string;
+  dockerHost: string | undefined;
+}
+
+/** Channels that change the policy: without a running engine they need the store's lock. */
+const WRITES = new Set<ApiChannel>([
+  'allowlist.add',
+  'allowlist.remove',
+  'allowlist.import',
+  'enforcement.set',
+  'mode.set',
+]);
+
+export interface Answer<K extends ApiChannel> {
+  result: ApiResult<K>;
+  /** Whether a running engine (daemon or desktop app) answered, so the change applied at once. */
+  viaEngine: boolean;
+}
+
+/**
+ * One path for every command: a running engine answers over its control socket (one writer,
+ * the change applies at once with a sweep); otherwise the CLI opens the store itself, under
+ * the lock for writes. Either way the same handlers validate the request.
+ */
+export async function callApi<K extends ApiChannel>(
+  ctx: CliContext,
+  channel: K,
+  body: ApiRequest<K>,
+): Promise<Answer<K>> {
+  try {
+    const result = await callEngine(controlSocketPath(ctx.configDir), channel, body);
+    return { result, viaEngine: true };
+  } catch (error) {
+    if (error instanceof ControlError)
+      throw new ApiError(error.code as ApiError['code'], error.message, error.problems);
+    if (!(error instanceof NoEngineError)) throw error;
+  }
+  const unlock = WRITES.has(channel) ? await lockStore(ctx.configDir, { wait: false }) : undefined;
+  let engine: Engine | undefined;
+  try {
+    engine = Engine.open({ configDir: ctx.configDir, dockerHost: ctx.dockerHost });
+    const result = (await dispatch(engineHandlers(engine), channel, body)) as ApiResult<K>;
+    return { result, viaEngine: false };
+  } finally {
+    await engine?.stop();
+    await unlock?.();
+  }
+}

@@ -1,0 +1,211 @@
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { DECISION_LOG_FILE } from '../engine/log/decision-log.js';
+import { defaultConfigDir } from '../engine/store/config-dir.js';
+import { callApi, type CliContext } from './api-access.js';
+import { runDaemon } from './commands/daemon.js';
+import { followDecisionLog } from './commands/log-follow.js';
+import { formatDecision, printJson, short } from './output.js';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, error: 1, usage: 2, notAllowed: 3 } as const;
+
+/** The `gatehouse` command. Built as a function so tests run it in-process. */
+export function buildProgram(): Command {
+  const program = new Command('gatehouse')
+    .description('Decides which container images may run on this Docker engine.')
+    .option(
+      '--config-dir <dir>',
+      "settings folder (env GATEHOUSE_CONFIG_DIR; default: the desktop app's)",
+    )
+    .option(
+      '--docker-host <url>',
+      'Docker engine, e.g. unix:///var/run/docker.sock (default: DOCKER_HOST, the docker context, the platform socket)',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+
+  const ctx = (): CliContext => {
+    const opts = program.opts<{ configDir?: string; dockerHost?: string }>();
+    return { configDir: opts.configDir ?? defaultConfigDir(), dockerHost: opts.dockerHost };
+  };
+
+  program
+    .command('daemon')
+    .description('run the engine in the foreground until SIGINT/SIGTERM')
+    .action(() => runDaemon(ctx()));
+
+  program
+    .command('status')
+    .description('connection, enforcement, mode and counts')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { result: s, viaEngine } = await callApi(ctx(), 'status.get', {});
+      if (o.json) return printJson({ ...s, daemonRunning: viaEngine });
+      const c = s.connection;
+      console.log(
+        `daemon:      ${viaEngine ? (s.ready ? 'running, ready' : 'running, not ready') : 'not running'}`,
+      );
+      if (viaEngine)
+        console.log(`docker:      ${c.state} ${c.dockerHost}${c.error ? ` (${c.error})` : ''}`);
+      console.log(`enforcement: ${s.enforcement.enabled ? 'on' : 'off'}`);
+      console.log(`mode:        ${s.enforcement.mode}`);
+      console.log(`allowlist:   ${s.counts.allowlist} entries`);
+      console.log(`quarantined: ${s.counts.quarantined} containers`);
+      console.log(`config:      ${s.configDir}`);
+    });
+
+  program
+    .command('enforcement')
+    .description('turn enforcement on or off')
+    .argument('<state>', 'on or off', choice(['on', 'off']))
+    .action(async (state: string) => {
+      const answer = await callApi(ctx(), 'enforcement.set', { enabled: state === 'on' });
+      console.log(`enforcement ${state}${applied(answer.viaEngine)}`);
+    });
+
+  program
+    .command('mode')
+    .description('what happens to a container that is not allowed')
+    .argument(
+      '<mode>',
+      'enforce (stop and remove), quarantine (stop and keep) or audit (report only)',
+      choice(['enforce', 'quarantine', 'audit']),
+    )
+    .action(async (mode: 'enforce' | 'quarantine' | 'audit') => {
+      const answer = await callApi(ctx(), 'mode.set', { mode });
+      console.log(`mode ${mode}${applied(answer.viaEngine)}`);
+    });
+
+  const allowlist = program
+    .command('allowlist')
+    .description('the digests and image IDs allowed to run');
+  allowlist
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { result } = await callApi(ctx(), 'allowlist.list', {});
+      if (o.json) return printJson(result);
+      if (!result.length)
+        console.log(
+          'the allowlist is empty: add digests with `gatehouse allowlist add sha256:...`',
+        );
+      for (const e of result)
+        console.log(
+          `${e.digest}  ${e.source.padEnd(9)} ${e.addedAt}${e.label ? `  ${e.label}` : ''}`,
+        );
+    });
+  allowlist
+    .command('add')
+    .argument('<entry...>', 'sha256:<64 hex> digests or image IDs')
+    .option('--label <text>', 'what the entry is, e.g. the image name')
+    .action(async (entries: string[], o: { label?: string }) => {
+      const { result, viaEngine } = await callApi(ctx(), 'allowlist.add', {
+        entries,
+        ...(o.label !== undefined ? { label: o.label } : {}),
+      });
+      for (const d of result.added) console.log(`added ${d}`);
+      for (const d of result.alreadyPresent) console.log(`already on the allowlist: ${d}`);
+      if (result.added.length) console.log(applied(viaEngine).trim());
+    });
+  allowlist
+    .command('remove')
+    .argument('<entry...>', 'digests to remove')
+    .action(async (entries: string[]) => {
+      const { result, viaEngine } = await callApi(ctx(), 'allowlist.remove', { entries });
+      for (const d of result.removed) console.log(`removed ${d}`);
+      for (const d of result.notPresent) console.log(`not on the allowlist: ${d}`);
+      if (result.removed.length) console.log(applied(viaEngine).trim());
+    });
+  allowlist
+    .command('import')
+    .description('add every digest in a file (one per line, # comments allowed; - for stdin)')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const text = readInput(file);
+      const { result, viaEngine } = await callApi(ctx(), 'allowlist.import', { text });
+      console.log(
+        `imported ${result.added.length} entries (${result.alreadyPresent.length} already present)${applied(viaEngine)}`,
+      );
+    });
+  allowlist
+    .command('export')
+    .description('print the allowlist, one digest per line (labels as # comments)')
+    .action(async () => {
+      const { result } = await callApi(ctx(), 'allowlist.export', {});
+      process.stdout.write(result.text);
+    });
+
+  program
+    .command('log')
+    .description('the decision log')
+    .option('--json', 'print JSON lines')
+    .option('-n, --lines <n>', 'how many of the newest records', positiveInt, 50)
+    .option('-f, --follow', 'keep printing new decisions')
+    .action(async (o: { json?: boolean; lines: number; follow?: boolean }) => {
+      const c = ctx();
+      const { result } = await callApi(c, 'log.list', { limit: o.lines });
+      const print = (r: (typeof result)[number]) =>
+        console.log(o.json ? JSON.stringify(r) : formatDecision(r));
+      result.forEach(print);
+      if (!o.follow) return;
+      const stop = followDecisionLog(join(c.configDir, DECISION_LOG_FILE), print);
+      await new Promise<void>((resolve) =>
+        ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => (stop(), resolve()))),
+      );
+    });
+
+  program
+    .command('check')
+    .description(
+      'decide on every container now without acting; exit 0 if all are allowed, 3 if not',
+    )
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { result } = await callApi(ctx(), 'check.run', {});
+      if (o.json) printJson(result);
+      else
+        for (const c of result.containers)
+          console.log(
+            `${c.allowed ? 'allowed' : 'NOT ALLOWED'}  ${c.containerName} (${c.state}) image ${c.imageRef} [${short(c.imageId)}]: ${c.reason}`,
+          );
+      if (!o.json && !result.containers.length) console.log('no containers');
+      process.exitCode = result.allAllowed ? EXIT.ok : EXIT.notAllowed;
+    });
+
+  return program;
+}
+
+function applied(viaEngine: boolean): string {
+  return viaEngine
+    ? ' (applied by the running engine)'
+    : ' (saved; no engine is running, it applies when one starts)';
+}
+
+function choice(values: string[]) {
+  return (value: string) => {
+    if (!values.includes(value))
+      throw new InvalidArgumentError(
+        `expected one of ${values.join(', ')}, got ${JSON.stringify(value)}`,
+      );
+    return value;
+  };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(
+      `expected a positive whole number, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}

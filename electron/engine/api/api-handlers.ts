@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+import {
+  apiRequestSchemas,
+  isApiChannel,
+  type ApiChannel,
+  type ApiResult,
+} from '../../../shared/api/channels.js';
+import type { Engine } from '../engine.js';
+import { InvalidInputError } from '../policy/allowlist-editor.js';
+
+export type ApiHandlers = {
+  [K in ApiChannel]: (request: z.output<(typeof apiRequestSchemas)[K]>) => Promise<ApiResult<K>>;
+};
+
+/** The engine behind the typed API; every face (control socket, IPC, browser) uses this. */
+export function engineHandlers(engine: Engine): ApiHandlers {
+  return {
+    'status.get': async () => engine.status(),
+    'allowlist.list': async () => engine.store.get().allowlist,
+    'allowlist.add': (r) => engine.addToAllowlist(r.entries, r.label),
+    'allowlist.remove': (r) => engine.removeFromAllowlist(r.entries),
+    'allowlist.import': (r) => engine.importAllowlist(r.text),
+    'allowlist.export': async () => ({ text: engine.exportAllowlist() }),
+    'enforcement.set': (r) => engine.setEnforcement(r.enabled),
+    'mode.set': (r) => engine.setMode(r.mode),
+    'check.run': () => engine.check(),
+    'log.list': async (r) => engine.log.read(r.limit),
+  };
+}
+
+export type ApiErrorCode = 'unknown-channel' | 'invalid-request' | 'failed';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Validates a request from outside and runs its handler; errors come back as ApiError. */
+export async function dispatch(
+  handlers: ApiHandlers,
+  channel: string,
+  body: unknown,
+): Promise<unknown> {
+  if (!isApiChannel(channel))
+    throw new ApiError('unknown-channel', `unknown API channel ${JSON.stringify(channel)}`);
+  const parsed = apiRequestSchemas[channel].safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`,
+    );
+    throw new ApiError(
+      'invalid-request',
+      `invalid ${channel} request: ${problems.join('; ')}`,
+      problems,
+    );
+  }
+  const handler = handlers[channel] as (request: unknown) => Promise<unknown>;
+  try {
+    return await handler(parsed.data);
+  } catch (error) {
+    if (error instanceof InvalidInputError)
+      throw new ApiError('invalid-request', error.message, error.problems);
+    throw new ApiError('failed', (error as Error).message);
+  }
+}

@@ -1,0 +1,87 @@
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { ApiError, dispatch, type ApiHandlers } from '../api/api-handlers.js';
+
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The control socket: the typed API as HTTP over a unix socket (a named pipe on Windows) that
+ * only the owner can open, so the CLI's changes go through the one running engine.
+ * `POST /api/<channel>` with a JSON body answers `{result}` or `{error: {code, message, problems}}`.
+ */
+export async function startControlServer(path: string, handlers: ApiHandlers): Promise<Server> {
+  await removeStaleSocket(path);
+  const server = createServer((req, res) => void handle(handlers, req, res));
+  const umask = process.umask(0o177); // the socket is created owner-only, with no window
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
+  if (process.platform !== 'win32') chmodSync(path, 0o600);
+  return server;
+}
+
+async function handle(
+  handlers: ApiHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const match = /^\/api\/([a-z.]+)$/.exec(req.url ?? '');
+  try {
+    if (req.method !== 'POST' || !match?.[1])
+      throw new ApiError(
+        'unknown-channel',
+        `expected POST /api/<channel>, got ${req.method} ${req.url}`,
+      );
+    const body = await readJson(req);
+    const result = await dispatch(handlers, match[1], body);
+    reply(res, 200, { result: result ?? null });
+  } catch (error) {
+    const e = error instanceof ApiError ? error : new ApiError('failed', (error as Error).message);
+    const status = e.code === 'failed' ? 500 : e.code === 'unknown-channel' ? 404 : 400;
+    reply(res, status, { error: { code: e.code, message: e.message, problems: e.problems } });
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError('invalid-request', 'request body is larger than 6 MB');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError('invalid-request', 'request body is not JSON');
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** A socket file left by an engine that died is removed; a live one is an error. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (process.platform === 'win32' || !existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another Gatehouse engine already listens on ${path}`);
+  unlinkSync(path);
+}

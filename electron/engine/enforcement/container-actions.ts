@@ -1,0 +1,72 @@
+import type Docker from 'dockerode';
+
+/**
+ * The actions taken on a container that is not allowed. Each tolerates the races Docker
+ * users create: a container already gone, already stopped, or being removed by `--rm`.
+ */
+
+export interface RestartPolicy {
+  Name: string;
+  MaximumRetryCount?: number | undefined;
+}
+
+export interface ActionTimings {
+  /** When the engine received the event that led to the action (ms since the epoch). */
+  eventAt?: number | undefined;
+  /** When the container was killed, if it was running (ms since the epoch). */
+  killedAt?: number;
+  removedAt?: number;
+}
+
+export async function killAndRemove(docker: Docker, containerId: string): Promise<ActionTimings> {
+  const container = docker.getContainer(containerId);
+  const timings: ActionTimings = {};
+  if (await tolerate(container.kill())) timings.killedAt = now();
+  // Force: a restart policy may already have started it again between the two calls.
+  await tolerate(container.remove({ force: true }));
+  timings.removedAt = now();
+  return timings;
+}
+
+/**
+ * Stops a container and keeps it. Its restart policy is set to `no` so neither Docker nor a
+ * daemon restart brings it back; the caller keeps the old policy to restore on release.
+ */
+export async function quarantine(
+  docker: Docker,
+  containerId: string,
+): Promise<ActionTimings & { restartPolicy?: RestartPolicy }> {
+  const container = docker.getContainer(containerId);
+  const timings: ActionTimings = {};
+  if (await tolerate(container.kill())) timings.killedAt = now();
+  const info = await container.inspect();
+  const policy = info.HostConfig.RestartPolicy;
+  if (policy?.Name && policy.Name !== 'no')
+    await container.update({ RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } });
+  // A restart policy can have started it again before the update: stop it for good now.
+  if ((await container.inspect()).State.Running) await tolerate(container.kill());
+  return policy?.Name ? { ...timings, restartPolicy: policy } : timings;
+}
+
+/** Gives a released container its restart policy back. */
+export async function restoreRestartPolicy(
+  docker: Docker,
+  containerId: string,
+  policy: RestartPolicy,
+): Promise<void> {
+  await docker.getContainer(containerId).update({ RestartPolicy: policy });
+}
+
+/** True when the call did its work; false when there was nothing to do (gone, not running, being removed). */
+async function tolerate(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 404 || status === 409) return false;
+    throw error;
+  }
+}
+
+const now = (): number => performance.timeOrigin + performance.now();

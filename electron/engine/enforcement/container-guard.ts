@@ -1,0 +1,311 @@
+import type Docker from 'dockerode';
+import type { ContainerVerdict } from '../../../shared/api/channels.js';
+import type { DecisionRecord, Mode, QuarantineRecord } from '../../../shared/api/schemas.js';
+import type { ImageFacts, ImageFactsCache } from '../docker/image-facts.js';
+import { decideImage, type AllowlistIndex, type Verdict } from '../policy/allowlist-policy.js';
+import {
+  killAndRemove,
+  quarantine,
+  restoreRestartPolicy,
+  type ActionTimings,
+} from './container-actions.js';
+
+/** What the guard knows of a container; the image ID is fixed when a container is created. */
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  imageRef: string;
+  imageId: string;
+  running: boolean;
+  state: string;
+  /** Why the container could not be inspected, when it could not. */
+  problem?: string;
+}
+
+export interface GuardPolicy {
+  enabled: boolean;
+  mode: Mode;
+  allowlist: AllowlistIndex;
+  quarantine: Readonly<Record<string, QuarantineRecord>>;
+}
+
+export interface GuardHooks {
+  policy(): GuardPolicy;
+  decided(record: DecisionRecord, timings: ActionTimings): void;
+  quarantined(containerId: string, record: QuarantineRecord): void;
+  unquarantined(containerId: string): void;
+}
+
+export type Trigger = 'create' | 'start' | 'unpause' | 'restart' | `sweep:${string}`;
+
+const SWEEP_CONCURRENCY = 8;
+const FACTS_CACHE_LIMIT = 5_000;
+
+/**
+ * Decides on containers and acts per the mode. Fails closed: a container whose image cannot
+ * be resolved is treated as not allowed. One container is handled by one task at a time, so
+ * a sweep and an event never act on it twice at once.
+ */
+export class ContainerGuard {
+  readonly #facts = new Map<string, Omit<ContainerFacts, 'running' | 'state'>>();
+  readonly #queue = new Map<string, Promise<void>>();
+  /** The last decision logged per container, so sweeps do not repeat unchanged ones. */
+  readonly #lastLogged = new Map<string, string>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly images: ImageFactsCache,
+    private readonly hooks: GuardHooks,
+  ) {}
+
+  /** On `create`: resolve the container and its image ahead of its start. */
+  async prepare(containerId: string): Promise<void> {
+    const facts = await this.#inspect(containerId).catch(() => undefined);
+    if (facts) await this.images.get(facts.imageId).catch(() => undefined);
+  }
+
+  /** A container event that means it runs now. */
+  onRunning(containerId: string, trigger: Trigger, eventAt?: number): Promise<void> {
+    return this.#serialised(containerId, async () => {
+      const known = this.#facts.get(containerId);
+      const facts = known
+        ? { ...known, running: true, state: 'running' }
+        : await this.#inspect(containerId);
+      if (facts) await this.#enforce(facts, trigger, true, eventAt);
+    });
+  }
+
+  /** Evaluates and acts on every container, running or stopped. */
+  async sweep(trigger: Trigger): Promise<number> {
+    const containers = await this.#list();
+    await mapLimit(containers, SWEEP_CONCURRENCY, (facts) =>
+      this.#serialised(facts.id, () => this.#enforce(facts, trigger, false)),
+    );
+    return containers.length;
+  }
+
+  /** Decides on every container without acting (`gatehouse check`). */
+  async check(): Promise<ContainerVerdict[]> {
+    const containers = await this.#list();
+    const policy = this.hooks.policy();
+    return mapLimit(containers, SWEEP_CONCURRENCY, async (c) => {
+      const { image, verdict } = await this.#decide(c, policy.allowlist);
+      return {
+        containerId: c.id,
+        containerName: c.name,
+        imageRef: c.imageRef,
+        imageId: c.imageId,
+        digests: image?.digests ?? [],
+        state: c.state,
+        allowed: verdict.allowed,
+        reason: verdict.reason,
+      };
+    });
+  }
+
+  async #enforce(
+    facts: ContainerFacts,
+    trigger: Trigger,
+    fromEvent: boolean,
+    eventAt?: number,
+  ): Promise<void> {
+    const policy = this.hooks.policy();
+    if (!policy.enabled) return;
+    const { image, verdict } = await this.#decide(facts, policy.allowlist);
+    const quarantined = policy.quarantine[facts.id];
+    if (verdict.allowed) {
+      if (quarantined) await this.#release(facts.id, quarantined);
+      this.#log(facts, image, 'allowed', verdict, trigger, fromEvent || !!quarantined, { eventAt });
+      return;
+    }
+    if (policy.mode === 'audit') {
+      this.#log(facts, image, 'audited', verdict, trigger, fromEvent, { eventAt });
+      return;
+    }
+    if (policy.mode === 'quarantine' && quarantined && !facts.running) return;
+    let timings: ActionTimings = {};
+    let actionError: string | undefined;
+    try {
+      if (policy.mode === 'enforce') {
+        timings = await killAndRemove(this.docker, facts.id);
+        if (quarantined) this.hooks.unquarantined(facts.id);
+      } else timings = await this.#quarantine(facts, verdict.reason, quarantined);
+    } catch (error) {
+      actionError = `Docker refused the action: ${(error as Error).message}`;
+    }
+    const decision = policy.mode === 'enforce' ? 'removed' : 'quarantined';
+    this.#log(facts, image, decision, verdict, trigger, true, { ...timings, eventAt }, actionError);
+  }
+
+  async #quarantine(
+    facts: ContainerFacts,
+    reason: string,
+    previous: QuarantineRecord | undefined,
+  ): Promise<ActionTimings> {
+    const { restartPolicy: current, ...timings } = await quarantine(this.docker, facts.id);
+    // Stopped again after a manual start: the policy to restore is the one from before the first time.
+    const restartPolicy = previous ? previous.restartPolicy : current;
+    this.hooks.quarantined(facts.id, {
+      containerName: facts.name,
+      imageId: facts.imageId,
+      quarantinedAt: new Date().toISOString(),
+      reason,
+      ...(restartPolicy ? { restartPolicy } : {}),
+    });
+    return timings;
+  }
+
+  async #release(containerId: string, record: QuarantineRecord): Promise<void> {
+    if (record.restartPolicy && record.restartPolicy.Name !== 'no')
+      await restoreRestartPolicy(this.docker, containerId, record.restartPolicy).catch(
+        () => undefined,
+      );
+    this.hooks.unquarantined(containerId);
+  }
+
+  /** Fail closed: any failure to resolve the image is a refusal with the reason kept. */
+  async #decide(
+    facts: ContainerFacts,
+    allowlist: AllowlistIndex,
+  ): Promise<{ image?: ImageFacts; verdict: Verdict }> {
+    if (facts.problem)
+      return {
+        verdict: {
+          allowed: false,
+          reason: `${facts.problem}; refused because Gatehouse cannot decide`,
+        },
+      };
+    try {
+      let image = await this.images.get(facts.imageId);
+      let verdict = decideImage(image, allowlist);
+      // Before refusing, look again: a push or pull may have given the image a digest since.
+      if (!verdict.allowed) {
+        image = await this.images.fresh(facts.imageId);
+        verdict = decideImage(image, allowlist);
+      }
+      return { image, verdict };
+    } catch (error) {
+      return {
+        verdict: {
+          allowed: false,
+          reason: `could not resolve image ${facts.imageId} (${(error as Error).message}); refused because Gatehouse cannot decide`,
+        },
+      };
+    }
+  }
+
+  #log(
+    facts: ContainerFacts,
+    image: ImageFacts | undefined,
+    decision: DecisionRecord['decision'],
+    verdict: Verdict,
+    trigger: Trigger,
+    always: boolean,
+    timings: ActionTimings,
+    actionError?: string,
+  ): void {
+    const key = `${decision}|${verdict.reason}`;
+    if (!always && this.#lastLogged.get(facts.id) === key) return;
+    this.#lastLogged.set(facts.id, key);
+    this.hooks.decided(
+      {
+        time: new Date().toISOString(),
+        containerId: facts.id,
+        containerName: facts.name,
+        imageRef: facts.imageRef,
+        imageId: facts.imageId,
+        digests: image?.digests ?? [],
+        decision,
+        reason: verdict.reason,
+        ...(verdict.allowedBy ? { allowedBy: verdict.allowedBy } : {}),
+        trigger,
+        ...(actionError ? { actionError } : {}),
+      },
+      timings,
+    );
+  }
+
+  async #inspect(containerId: string): Promise<ContainerFacts | undefined> {
+    try {
+      const info = await this.docker.getContainer(containerId).inspect();
+      const facts = {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        imageRef: info.Config.Image,
+        imageId: info.Image,
+      };
+      this.#remember(facts);
+      return { ...facts, running: info.State.Running, state: info.State.Status };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      // Fail closed: a container that cannot be inspected is decided on by its ID alone,
+      // and an unknown image is never allowed.
+      return {
+        id: containerId,
+        name: containerId.slice(0, 12),
+        imageRef: '(unknown)',
+        imageId: '(unknown)',
+        running: true,
+        state: 'unknown',
+        problem: `could not inspect the container: ${(error as Error).message}`,
+      };
+    }
+  }
+
+  async #list(): Promise<ContainerFacts[]> {
+    const list = await this.docker.listContainers({ all: true });
+    return list.map((c) => {
+      const facts = {
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+        imageRef: c.Image,
+        imageId: c.ImageID,
+      };
+      this.#remember(facts);
+      return {
+        ...facts,
+        running: c.State === 'running' || c.State === 'paused' || c.State === 'restarting',
+        state: c.State,
+      };
+    });
+  }
+
+  #remember(facts: Omit<ContainerFacts, 'running' | 'state'>): void {
+    this.#facts.delete(facts.id);
+    this.#facts.set(facts.id, facts);
+    if (this.#facts.size > FACTS_CACHE_LIMIT) {
+      const oldest = this.#facts.keys().next().value;
+      if (oldest !== undefined) this.#facts.delete(oldest);
+    }
+  }
+
+  #serialised(containerId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.#queue.get(containerId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    this.#queue.set(containerId, next);
+    next
+      .finally(() => {
+        if (this.#queue.get(containerId) === next) this.#queue.delete(containerId);
+      })
+      .catch(() => undefined); // the caller of `next` sees the error
+
+    return next;
+  }
+}
+
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { AllowlistEntry, ConnectionState, DecisionRecord, Mode } from './schemas.js';
+import { labelSchema, modeSchema } from './schemas.js';
+
+/**
+ * The one API contract every face uses (CLI over the control socket, Electron IPC, browser
+ * mode). Requests are validated by the engine with these schemas; entries are checked as
+ * digests there too, so a bad one is reported by name and nothing is saved.
+ */
+const entryList = z
+  .array(z.string())
+  .min(1, 'give at least one entry')
+  .max(10_000, 'at most 10,000 entries at once');
+
+export const apiRequestSchemas = {
+  'status.get': z.object({}).strict(),
+  'allowlist.list': z.object({}).strict(),
+  'allowlist.add': z.object({ entries: entryList, label: labelSchema.optional() }).strict(),
+  'allowlist.remove': z.object({ entries: entryList }).strict(),
+  'allowlist.import': z
+    .object({ text: z.string().max(5_000_000, 'an allowlist file is at most 5 MB') })
+    .strict(),
+  'allowlist.export': z.object({}).strict(),
+  'enforcement.set': z.object({ enabled: z.boolean() }).strict(),
+  'mode.set': z.object({ mode: modeSchema }).strict(),
+  'check.run': z.object({}).strict(),
+  'log.list': z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+} as const;
+
+export type ApiChannel = keyof typeof apiRequestSchemas;
+export type ApiRequest<K extends ApiChannel> = z.input<(typeof apiRequestSchemas)[K]>;
+
+export interface EngineStatus {
+  connection: ConnectionState;
+  enforcement: { enabled: boolean; mode: Mode };
+  counts: { allowlist: number; quarantined: number };
+  /** True while this engine watches Docker and acts (a daemon or the desktop app). */
+  enforcing: boolean;
+  /** Watching events and done with the first sweep since (re)connecting. */
+  ready: boolean;
+  configDir: string;
+}
+
+export interface ContainerVerdict {
+  containerId: string;
+  containerName: string;
+  imageRef: string;
+  imageId: string;
+  digests: string[];
+  state: string;
+  allowed: boolean;
+  reason: string;
+}
+
+export interface CheckReport {
+  allAllowed: boolean;
+  containers: ContainerVerdict[];
+}
+
+export interface ApiResults {
+  'status.get': EngineStatus;
+  'allowlist.list': AllowlistEntry[];
+  'allowlist.add': { added: string[]; alreadyPresent: string[] };
+  'allowlist.remove': { removed: string[]; notPresent: string[] };
+  'allowlist.import': { added: string[]; alreadyPresent: string[] };
+  'allowlist.export': { text: string };
+  'enforcement.set': EngineStatus;
+  'mode.set': EngineStatus;
+  'check.run': CheckReport;
+  'log.list': DecisionRecord[];
+}
+
+export type ApiResult<K extends ApiChannel> = ApiResults[K];
+
+export const apiChannels = Object.keys(apiRequestSchemas) as ApiChannel[];
+
+export function isApiChannel(name: string): name is ApiChannel {
+  return Object.hasOwn(apiRequestSchemas, name);
+}

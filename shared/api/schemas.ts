@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { digestProblem, type Digest } from '../digest.js';
+
+/** Schemas for what crosses a boundary: the settings file, API requests, log records. */
+
+export const digestSchema = z.string().transform((value, ctx) => {
+  const problem = digestProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return value as Digest;
+});
+
+export const modeSchema = z.enum(['enforce', 'quarantine', 'audit']);
+export type Mode = z.infer<typeof modeSchema>;
+
+export const entrySourceSchema = z.enum(['manual', 'import', 'instance', 'signature']);
+
+export const labelSchema = z
+  .string()
+  .max(200, 'a label is at most 200 characters')
+  .refine((s) => !/[\r\n]/.test(s), 'a label is one line');
+
+export const allowlistEntrySchema = z.object({
+  digest: digestSchema,
+  label: labelSchema.optional(),
+  addedAt: z.iso.datetime(),
+  source: entrySourceSchema,
+});
+export type AllowlistEntry = z.infer<typeof allowlistEntrySchema>;
+
+export const restartPolicySchema = z.object({
+  Name: z.string(),
+  MaximumRetryCount: z.number().int().optional(),
+});
+
+/** A container Gatehouse stopped and kept; Docker cannot label an existing container. */
+export const quarantineRecordSchema = z.object({
+  containerName: z.string(),
+  imageId: z.string(),
+  quarantinedAt: z.iso.datetime(),
+  reason: z.string(),
+  /** Restored when the container is released, so an approved container behaves as before. */
+  restartPolicy: restartPolicySchema.optional(),
+});
+export type QuarantineRecord = z.infer<typeof quarantineRecordSchema>;
+
+export const settingsSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    enforcement: z.object({ enabled: z.boolean(), mode: modeSchema }).strict(),
+    allowlist: z.array(allowlistEntrySchema),
+    quarantine: z.record(z.string(), quarantineRecordSchema),
+  })
+  .strict();
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const decisionKindSchema = z.enum(['allowed', 'removed', 'quarantined', 'audited']);
+export type DecisionKind = z.infer<typeof decisionKindSchema>;
+
+export const allowedBySchema = z.object({
+  kind: z.literal('entry'),
+  digest: z.string(),
+  label: z.string().optional(),
+});
+export type AllowedBy = z.infer<typeof allowedBySchema>;
+
+export const decisionRecordSchema = z.object({
+  time: z.iso.datetime(),
+  containerId: z.string(),
+  containerName: z.string(),
+  imageRef: z.string(),
+  imageId: z.string(),
+  digests: z.array(z.string()),
+  decision: decisionKindSchema,
+  reason: z.string(),
+  allowedBy: allowedBySchema.optional(),
+  /** What made Gatehouse look: a container event or a sweep. */
+  trigger: z.string(),
+  /** Set when the action itself failed, e.g. Docker refused to stop the container. */
+  actionError: z.string().optional(),
+});
+export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
+
+export const connectionStateSchema = z.object({
+  state: z.enum(['connecting', 'connected', 'disconnected']),
+  dockerHost: z.string(),
+  since: z.iso.datetime(),
+  error: z.string().optional(),
+  nextRetryAt: z.iso.datetime().optional(),
+});
+export type ConnectionState = z.infer<typeof connectionStateSchema>;

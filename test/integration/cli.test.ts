@@ -1,0 +1,245 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { connectDockerd, type DockerClient } from '../env/dockerd.js';
+import { importImage } from '../env/images.js';
+import { CLI, configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
+
+/** The `gatehouse` command as a user runs it, against the shared real dockerd. */
+let dockerd: DockerClient;
+let allowedId: string;
+let unknownId: string;
+let daemon: ChildProcess | undefined;
+
+const gh = (configDir: string, ...args: string[]) =>
+  gatehouse(['--config-dir', configDir, '--docker-host', dockerd.host, ...args]);
+
+async function docker(...args: string[]): Promise<string> {
+  const r = await dockerd.docker(args);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+const exists = async (name: string) => (await dockerd.docker(['inspect', name])).code === 0;
+
+/** Starts `gatehouse daemon` and resolves with its output so far once it printed `ready`. */
+async function startDaemon(configDir: string): Promise<{ output: () => string }> {
+  const child = spawn(process.execPath, [
+    CLI,
+    '--config-dir',
+    configDir,
+    '--docker-host',
+    dockerd.host,
+    'daemon',
+  ]);
+  daemon = child;
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  await waitFor(
+    'the daemon to print ready',
+    async () => out.includes('ready') || child.exitCode !== null,
+  );
+  if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
+  return { output: () => out };
+}
+
+beforeAll(async () => {
+  dockerd = connectDockerd(inject('dockerdDir'));
+  allowedId = await importImage(dockerd, 'cli/allowed:1');
+  unknownId = await importImage(dockerd, 'cli/unknown:1');
+});
+
+beforeEach(async () => {
+  const ids = (await docker('ps', '-aq')).split('\n').filter(Boolean);
+  if (ids.length) await docker('rm', '-f', ...ids);
+});
+
+afterEach(async () => {
+  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon?.once('exit', r));
+  }
+  daemon = undefined;
+});
+
+describe('gatehouse daemon and the control socket', () => {
+  it('applies CLI changes at once through the running daemon, then stops cleanly', async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    const { output } = await startDaemon(configDir);
+    expect(output()).toMatch(
+      /gatehouse ready: watching unix:\/\/.* \(enforcement on, mode enforce/,
+    );
+
+    const status = await gh(configDir, 'status', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      daemonRunning: true,
+      ready: true,
+      connection: { state: 'connected', dockerHost: dockerd.host },
+      enforcement: { enabled: true, mode: 'enforce' },
+      counts: { allowlist: 1 },
+    });
+
+    await docker(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'app',
+      'cli/allowed:1',
+      'sleep',
+      '300',
+    );
+    const add = await gh(configDir, 'allowlist', 'add', unknownId, '--label', 'reviewed');
+    expect(add.stdout).toContain('applied by the running engine');
+
+    const remove = await gh(configDir, 'allowlist', 'remove', allowedId);
+    expect(remove.code).toBe(0);
+    // The daemon swept before answering: the container allowed only by that entry is gone.
+    expect(await exists('app')).toBe(false);
+    await waitFor('the daemon to report the removal', async () => /REMOVED\s+app/.test(output()));
+
+    daemon?.kill('SIGTERM');
+    const [code] = await new Promise<[number | null]>((r) => daemon?.once('exit', (c) => r([c])));
+    expect(code).toBe(0);
+    expect(existsSync(join(configDir, 'control.sock'))).toBe(false);
+    expect(
+      JSON.parse(readFileSync(join(configDir, 'settings.json'), 'utf8')).allowlist,
+    ).toMatchObject([{ digest: unknownId, label: 'reviewed', source: 'manual' }]);
+  });
+
+  it('refuses to start on a corrupt settings file, naming it and changing nothing', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'gh-cfg-'));
+    const file = join(configDir, 'settings.json');
+    writeFileSync(file, '{"schemaVersion":1,"allowlist":[}');
+    const run = await gh(configDir, 'daemon');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(file);
+    expect(run.stderr).toMatch(/not valid JSON.*will not start until it is fixed/);
+    expect(readFileSync(file, 'utf8')).toBe('{"schemaVersion":1,"allowlist":[}');
+  });
+
+  it('follows the decision log as decisions happen', async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    await startDaemon(configDir);
+    const follower = spawn(process.execPath, [
+      CLI,
+      '--config-dir',
+      configDir,
+      'log',
+      '--follow',
+      '--json',
+    ]);
+    let out = '';
+    follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await docker(
+        'run',
+        '-d',
+        '--network',
+        'none',
+        '--name',
+        'followed',
+        'cli/unknown:1',
+        'sleep',
+        '300',
+      );
+      const line = await waitFor('a followed record', async () =>
+        out.split('\n').find((l) => l.includes('"followed"')),
+      );
+      expect(JSON.parse(line)).toMatchObject({
+        containerName: 'followed',
+        decision: 'removed',
+        imageId: unknownId,
+      });
+    } finally {
+      follower.kill('SIGTERM');
+    }
+    const log = await gh(configDir, 'log', '--json');
+    expect(
+      log.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).containerName),
+    ).toContain('followed');
+  });
+});
+
+describe('gatehouse without a daemon', () => {
+  it('check reports every container without acting, exit 3 when one is not allowed', async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    await docker(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'fine',
+      'cli/allowed:1',
+      'sleep',
+      '300',
+    );
+    expect((await gh(configDir, 'check')).code).toBe(0);
+    await docker(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'stray',
+      'cli/unknown:1',
+      'sleep',
+      '300',
+    );
+    const check = await gh(configDir, 'check', '--json');
+    expect(check.code).toBe(3);
+    const report = JSON.parse(check.stdout);
+    expect(report.allAllowed).toBe(false);
+    expect(report.containers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ containerName: 'fine', allowed: true }),
+        expect.objectContaining({ containerName: 'stray', allowed: false, imageId: unknownId }),
+      ]),
+    );
+    expect(await exists('stray')).toBe(true);
+  });
+
+  it('refuses bad entries and bad files with a clear message and saves nothing', async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    const file = join(configDir, 'settings.json');
+    const before = readFileSync(file, 'utf8');
+
+    const add = await gh(configDir, 'allowlist', 'add', unknownId, 'nginx:latest');
+    expect(add.code).toBe(1);
+    expect(add.stderr).toMatch(
+      /Nothing was added: "nginx:latest" is not a digest: expected "sha256:"/,
+    );
+
+    const list = join(configDir, 'import.txt');
+    writeFileSync(list, `# reviewed\n${unknownId}\nsha256:${'A'.repeat(64)}\n`);
+    const imported = await gh(configDir, 'allowlist', 'import', list);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/Nothing was imported: line 3: .* uppercase/);
+
+    expect((await gh(configDir, 'mode', 'lenient')).code).toBe(2);
+    expect((await gh(configDir, 'log', '-n', 'zero')).code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it("imports and exports Kura's newline format", async () => {
+    const configDir = configDirWith({ mode: 'audit' });
+    const list = join(configDir, 'import.txt');
+    writeFileSync(list, `\n  ${allowedId}  \n# a comment\n${unknownId} # second image\n\n`);
+    const imported = await gh(configDir, 'allowlist', 'import', list);
+    expect(imported.stdout).toMatch(/imported 2 entries/);
+    const exported = await gh(configDir, 'allowlist', 'export');
+    expect(exported.stdout).toBe(`${allowedId}\n${unknownId} # second image\n`);
+    const listed = JSON.parse((await gh(configDir, 'allowlist', 'list', '--json')).stdout);
+    expect(listed.map((e: { source: string }) => e.source)).toEqual(['import', 'import']);
+  });
+});
