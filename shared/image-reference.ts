@@ -1,0 +1,270 @@
+import { digestProblem, type Digest } from './digest.js';
+
+/**
+ * A Docker image reference, normalised as Docker does: `alpine` is
+ * `docker.io/library/alpine:latest`. Plain data, so it can cross process boundaries.
+ */
+export interface ImageReference {
+  /** The registry host as written, e.g. `docker.io`, `localhost:5000`, `[::1]:5000`. */
+  readonly registry: string;
+  /** The repository path inside the registry, e.g. `library/alpine`. */
+  readonly path: string;
+  /** `registry/path`, e.g. `docker.io/library/alpine`: what signatures and policies name. */
+  readonly repository: string;
+  /** `latest` when the text named neither a tag nor a digest. */
+  readonly tag?: string;
+  /** When both are given the digest decides what is pulled; the tag is kept for display. */
+  readonly digest?: Digest;
+}
+
+/** Thrown for a reference or pattern that does not parse; the message says why. */
+export class ImageReferenceError extends Error {
+  override name = 'ImageReferenceError';
+}
+
+export const DOCKER_HUB = 'docker.io';
+
+// The grammar of github.com/distribution/reference, which Docker uses.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+const IMAGE_ID = /^[a-f0-9]{64}$/;
+const NAME_MAX_LENGTH = 255;
+
+/** Whether `text` is a valid tag: 1 to 128 word characters, "." or "-", not starting with "." or "-". */
+export function isTag(text: string): boolean {
+  return TAG.test(text);
+}
+
+export function parseImageReference(text: string): ImageReference {
+  const shown = show(text);
+  if (text === '') throw new ImageReferenceError('an image reference cannot be empty');
+  if (/\s/.test(text)) throw new ImageReferenceError(`${shown} contains whitespace`);
+  if (IMAGE_ID.test(text))
+    throw new ImageReferenceError(
+      `${shown} is an image ID, not a reference: write a digest as sha256:${text.slice(0, 8)}...`,
+    );
+
+  let name = text;
+  let digest: Digest | undefined;
+  const at = name.indexOf('@');
+  if (at >= 0) {
+    const problem = digestProblem(name.slice(at + 1));
+    if (problem !== undefined) throw new ImageReferenceError(`in ${shown}: ${problem}`);
+    digest = name.slice(at + 1) as Digest;
+    name = name.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) {
+    tag = name.slice(colon + 1);
+    if (!TAG.test(tag))
+      throw new ImageReferenceError(
+        `in ${shown}: tag ${show(tag)} is invalid: 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`,
+      );
+    name = name.slice(0, colon);
+  }
+
+  const { registry, path } = splitRegistry(name.split('/'));
+  if (!DOMAIN.test(registry))
+    throw new ImageReferenceError(`in ${shown}: ${show(registry)} is not a valid registry host`);
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw new ImageReferenceError(`in ${shown}: ${problem}`);
+  const repository = `${registry}/${path.join('/')}`;
+  if (repository.length > NAME_MAX_LENGTH)
+    throw new ImageReferenceError(
+      `${shown} is too long: a repository name has at most ${NAME_MAX_LENGTH} characters`,
+    );
+  return {
+    registry,
+    path: path.join('/'),
+    repository,
+    ...(tag !== undefined ? { tag } : digest === undefined && { tag: 'latest' }),
+    ...(digest !== undefined && { digest }),
+  };
+}
+
+/** What is wrong with a would-be image reference; undefined when it parses. */
+export function imageReferenceProblem(text: string): string | undefined {
+  try {
+    parseImageReference(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ImageReferenceError) return error.message;
+    throw error;
+  }
+}
+
+/** `docker.io/library/alpine:latest`, `host:5000/a/b:t@sha256:...` */
+export function fullyQualified(reference: ImageReference): string {
+  return reference.repository + suffix(reference);
+}
+
+/** As Docker shows it: `alpine:latest`, `team/app:1`, `ghcr.io/org/app@sha256:...` */
+export function familiar(reference: ImageReference): string {
+  let name = reference.repository;
+  if (reference.registry === DOCKER_HUB) {
+    name = reference.path;
+    if (name.startsWith('library/') && name.indexOf('/', 'library/'.length) < 0)
+      name = name.slice('library/'.length);
+  }
+  return name + suffix(reference);
+}
+
+function suffix(reference: ImageReference): string {
+  return (
+    (reference.tag === undefined ? '' : `:${reference.tag}`) +
+    (reference.digest === undefined ? '' : `@${reference.digest}`)
+  );
+}
+
+/**
+ * Like Docker: the first component names a registry only if it contains "." or ":", is
+ * `localhost`, or has uppercase letters (repository paths cannot). `index.docker.io` is
+ * Docker Hub, whose single-component names live under `library/`.
+ */
+function splitRegistry(components: string[]): { registry: string; path: string[] } {
+  const first = components[0] ?? '';
+  const hasRegistry =
+    components.length > 1 &&
+    (first.includes('.') ||
+      first.includes(':') ||
+      first === 'localhost' ||
+      first !== first.toLowerCase());
+  let registry = hasRegistry ? first : DOCKER_HUB;
+  const path = hasRegistry ? components.slice(1) : components;
+  if (registry === 'index.docker.io') registry = DOCKER_HUB;
+  if (registry === DOCKER_HUB && path.length === 1 && path[0] !== '**') path.unshift('library');
+  return { registry, path };
+}
+
+function pathProblem(path: readonly string[]): string | undefined {
+  for (const component of path) {
+    if (component === '')
+      return 'the repository path has an empty component ("//" or a "/" at an end)';
+    if (component !== component.toLowerCase())
+      return `repository names must be lowercase: ${show(component)}`;
+    if (!PATH_COMPONENT.test(component))
+      return `${show(component)} is not a valid repository path component: lowercase letters and digits, separated by ".", "_", "__" or dashes`;
+  }
+  return undefined;
+}
+
+function show(text: string): string {
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 97)}...` : text);
+}
+
+/**
+ * A trust-policy pattern over repositories (`registry/path`; tags and digests are not part
+ * of it): `*` matches any text within one segment and a `**` segment one or more whole
+ * segments, as in sigstore's policy-controller. Unlike there, `**` must be a whole segment:
+ * glued to text (`**.example.com`) it could match across hosts and paths.
+ * Patterns are normalised like references: `alpine` is `docker.io/library/alpine`,
+ * `team/*` is `docker.io/team/*`. A pattern starting with a `**` segment spans registries:
+ * `**` alone matches every image; `**` then `/app`, every repository whose last segment is `app`.
+ */
+export interface ImagePattern {
+  /** The normalised pattern, e.g. `docker.io/library/alpine`, `ghcr.io/org/**`. */
+  readonly pattern: string;
+}
+
+export function parseImagePattern(text: string): ImagePattern {
+  const shown = show(text);
+  if (text === '') throw new ImageReferenceError('an image pattern cannot be empty');
+  if (/\s/.test(text)) throw new ImageReferenceError(`${shown} contains whitespace`);
+  if (text.includes('@'))
+    throw new ImageReferenceError(`${shown}: patterns match repositories; remove the digest`);
+  const components = text.split('/');
+  // The last segment is never the registry, so a colon there starts a tag.
+  if ((components.at(-1) ?? '').includes(':'))
+    throw new ImageReferenceError(`${shown}: patterns match repositories; remove the tag`);
+  if (components.some((c) => c.includes('**') && c !== '**'))
+    throw new ImageReferenceError(
+      `in ${shown}: "**" must be a whole segment (such as "ghcr.io/org/**"); use "*" within a segment`,
+    );
+
+  let registry: string | undefined;
+  let path = components;
+  if (components[0] !== '**') ({ registry, path } = splitRegistry(components));
+  if (registry !== undefined && !DOMAIN.test(literal(registry)))
+    throw new ImageReferenceError(`in ${shown}: ${show(registry)} is not a valid registry host`);
+  const problem = pathProblem(path.map(literal));
+  if (problem !== undefined) throw new ImageReferenceError(`in ${shown}: ${problem}`);
+  return { pattern: [...(registry === undefined ? [] : [registry]), ...path].join('/') };
+}
+
+/** What is wrong with a would-be pattern; undefined when it parses. */
+export function imagePatternProblem(text: string): string | undefined {
+  try {
+    parseImagePattern(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ImageReferenceError) return error.message;
+    throw error;
+  }
+}
+
+// Wildcards stand for some valid text when checking a pattern's literal parts.
+function literal(component: string): string {
+  return component.replaceAll('*', '0');
+}
+
+/** Whether the pattern matches the image's repository (its tag and digest play no part). */
+export function matchesPattern(pattern: ImagePattern, image: ImageReference): boolean {
+  const source = pattern.pattern
+    .split(/(\*\*|\*)/)
+    .map((part) =>
+      part === '**' ? '.+' : part === '*' ? '[^/]*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}$`).test(image.repository);
+}
+
+/**
+ * Orders patterns most specific first (negative when `a` is more specific), so that of all
+ * patterns matching an image the most specific one decides. In order:
+ * 1. the longer literal prefix (text before the first wildcard) wins, so
+ *    `ghcr.io/org/team/*` beats `ghcr.io/org/**` and an exact name beats every glob;
+ * 2. fewer `**` wins, then fewer `*`;
+ * 3. more literal characters win (for `ghcr.io/app-x`, `ghcr.io/*pp-x` beats `ghcr.io/*-x`);
+ * 4. otherwise the patterns are ordered by their text, so the order never depends on input order.
+ */
+export function compareSpecificity(a: ImagePattern, b: ImagePattern): number {
+  const ka = specificityKey(a.pattern);
+  const kb = specificityKey(b.pattern);
+  return (
+    kb.prefix - ka.prefix ||
+    ka.globstars - kb.globstars ||
+    ka.stars - kb.stars ||
+    kb.literals - ka.literals ||
+    (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)
+  );
+}
+
+function specificityKey(pattern: string) {
+  const firstStar = pattern.indexOf('*');
+  const globstars = pattern.split('**').length - 1;
+  const stars = pattern.split('*').length - 1 - 2 * globstars;
+  return {
+    prefix: firstStar < 0 ? pattern.length : firstStar,
+    globstars,
+    stars,
+    literals: pattern.replaceAll('*', '').length,
+  };
+}
+
+/** The candidate whose pattern matches the image most specifically; undefined if none matches. */
+export function mostSpecificMatch<T>(
+  candidates: readonly T[],
+  image: ImageReference,
+  patternOf: (candidate: T) => ImagePattern,
+): T | undefined {
+  let best: T | undefined;
+  for (const candidate of candidates) {
+    if (!matchesPattern(patternOf(candidate), image)) continue;
+    if (best === undefined || compareSpecificity(patternOf(candidate), patternOf(best)) < 0)
+      best = candidate;
+  }
+  return best;
+}
