@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { imagePatternProblem } from '../image-reference.js';
+
+/**
+ * Trust policies: which publishers may vouch for which images. An image whose digest is not
+ * on the allowlist is verified against the most specific policy whose scope matches it; with
+ * no matching policy there is no anchor, and the image is not allowed.
+ */
+
+const pem = (what: string) =>
+  z
+    .string()
+    .max(256 * 1024, `${what} is at most 256 KB`)
+    .refine((s) => s.includes('-----BEGIN '), `${what} must be PEM text (-----BEGIN ...)`);
+
+export const identityPatternSchema = z.union([
+  z.object({ exact: z.string().min(1) }).strict(),
+  z.object({ regex: z.string().min(1) }).strict(),
+]);
+
+export const trustAnchorSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('cosign-key'),
+      publicKey: pem('a cosign public key'),
+      /** When set, a signature must also carry a Rekor SET made with this key. */
+      rekorPublicKey: pem('a Rekor public key').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('cosign-keyless'),
+      identity: identityPatternSchema,
+      issuer: z.url({
+        message: 'the OIDC issuer is a URL, e.g. https://token.actions.githubusercontent.com',
+      }),
+      /** A custom trusted_root.json (JSON text); the public-good root when absent. */
+      trustedRoot: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('notary-v1'),
+      server: z.url({ protocol: /^https$/, message: 'a Notary server URL starts with https://' }),
+      /** The pinned root key: its key ID, or a PEM certificate or public key. */
+      rootKey: z
+        .string()
+        .min(1)
+        .max(64 * 1024),
+      ca: pem('a Notary server CA').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('notation'),
+      /** The trust store: PEM CA or signing certificates. */
+      certificates: pem('a Notation certificate'),
+      /** x509 subjects allowed to sign (e.g. "C=US, O=Acme, CN=release"); ["*"] for any. */
+      trustedIdentities: z.array(z.string().min(1)).min(1).default(['*']),
+    })
+    .strict(),
+]);
+export type TrustAnchor = z.infer<typeof trustAnchorSchema>;
+export type AnchorKind = TrustAnchor['kind'];
+
+export const policyNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,62}$/,
+    'a policy name is 1-63 lowercase letters, digits, ".", "_" or "-"',
+  );
+
+export const imagePatternSchema = z.string().superRefine((value, ctx) => {
+  const problem = imagePatternProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const trustPolicySchema = z
+  .object({
+    name: policyNameSchema,
+    scope: imagePatternSchema,
+    /** How many of the anchors must each verify a signature ("2 of these keys"). */
+    threshold: z.number().int().min(1).default(1),
+    anchors: z.array(trustAnchorSchema).min(1, 'a policy needs at least one trust anchor'),
+    addedAt: z.iso.datetime(),
+  })
+  .strict()
+  .refine((p) => p.threshold <= p.anchors.length, {
+    message: 'the threshold cannot exceed the number of anchors',
+    path: ['threshold'],
+  });
+export type TrustPolicy = z.infer<typeof trustPolicySchema>;
