@@ -2,12 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
+import Docker from 'dockerode';
 import type { Engine } from '../electron/engine/engine.js';
 import type { ActionTimings } from '../electron/engine/enforcement/container-actions.js';
 import { Engine as EngineClass } from '../electron/engine/engine.js';
 import { DEFAULT_SETTINGS, SettingsStore } from '../electron/engine/store/settings-store.js';
 import { startDockerd, type Dockerd } from '../test/env/dockerd.js';
 import { importImage } from '../test/env/images.js';
+import { runDetached } from '../test/env/containers.js';
+import { startNaiveGuard } from './naive-guard.js';
 import { maxOverlap, summarize } from './stats.js';
 
 /**
@@ -29,14 +32,25 @@ async function main(): Promise<void> {
   try {
     const allowed = await importImage(dockerd, 'bench/allowed:1');
     await importImage(dockerd, 'bench/unknown:1');
+    // The naive baseline first, alone on the daemon, then Gatehouse under the same conditions.
+    const naiveDecided: Decided[] = [];
+    const stopNaive = await startNaiveGuard(
+      new Docker({ socketPath: dockerd.socketPath }),
+      (name, timings) => naiveDecided.push({ name, timings }),
+    );
+    const naive = {
+      latency: await measureLatency(dockerd, naiveDecided, workDir, 'naive'),
+      storm: await measureStorm(dockerd, naiveDecided, 'naive'),
+    };
+    stopNaive();
+
     const engine = await startEngine(workDir, dockerd, allowed);
     const decided: Decided[] = [];
     engine.on('decision', (record, timings) =>
       decided.push({ name: record.containerName, timings }),
     );
-
-    const latency = await measureLatency(dockerd, decided, workDir);
-    const storm = await measureStorm(dockerd, decided);
+    const latency = await measureLatency(dockerd, decided, workDir, 'gatehouse');
+    const storm = await measureStorm(dockerd, decided, 'gatehouse');
     const sweep = await measureSweep(dockerd, engine);
     await engine.stop();
 
@@ -48,9 +62,8 @@ async function main(): Promise<void> {
         node: process.version,
       },
       docker: (await dockerd.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
-      latency,
-      storm,
-      sweep,
+      gatehouse: { latency, storm, sweep },
+      naiveBaseline: naive,
       targets: {
         'event to kill p50 <= 60 ms': latency.eventToKill.p50 <= 60,
         'event to kill p95 <= 100 ms': latency.eventToKill.p95 <= 100,
@@ -92,37 +105,40 @@ async function startEngine(workDir: string, dockerd: Dockerd, allowed: string): 
 }
 
 /** One non-allowed container at a time: how fast it dies, and what it did before. */
-async function measureLatency(dockerd: Dockerd, decided: Decided[], workDir: string) {
+async function measureLatency(
+  dockerd: Dockerd,
+  decided: Decided[],
+  workDir: string,
+  guard: string,
+) {
   const toKill: number[] = [];
   const toRemove: number[] = [];
   const linesPrinted: number[] = [];
+  let prevented = 0;
   for (let i = 0; i < RUNS; i++) {
-    const name = `latency-${i}`;
+    const name = `${guard}-latency-${i}`;
     const mount = join(workDir, name);
     mkdirSync(mount);
     // Counts lines as fast as the shell can, into a bind mount that outlives the container.
-    await dockerd.docker([
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
+    const loop = 'i=0; while :; do i=$((i+1)); echo line $i; done > /out/lines';
+    await runDetached(
+      dockerd,
       name,
-      '-v',
-      `${mount}:/out`,
       'bench/unknown:1',
-      'sh',
-      '-c',
-      'i=0; while :; do i=$((i+1)); echo line $i; done > /out/lines',
-    ]);
+      ['sh', '-c', loop],
+      ['-v', `${mount}:/out`],
+    );
     const d = await waitForDecision(decided, name);
     const { eventAt, killedAt, removedAt } = d.timings;
-    if (eventAt && killedAt) toKill.push(killedAt - eventAt);
+    // Removed on its `create` event, before it could start: nothing was killed, nothing ran.
+    if (!killedAt) prevented++;
+    else if (eventAt) toKill.push(killedAt - eventAt);
     if (eventAt && removedAt) toRemove.push(removedAt - eventAt);
     linesPrinted.push(countLines(join(mount, 'lines')));
   }
   return {
     runs: RUNS,
+    removedBeforeStart: prevented,
     eventToKill: summarize(toKill),
     eventToRemove: summarize(toRemove),
     exposureLinesPrinted: summarize(linesPrinted),
@@ -131,28 +147,14 @@ async function measureLatency(dockerd: Dockerd, decided: Decided[], workDir: str
 }
 
 /** 50 non-allowed containers started at once. */
-async function measureStorm(dockerd: Dockerd, decided: Decided[]) {
-  const names = Array.from({ length: STORM }, (_, i) => `storm-${i}`);
+async function measureStorm(dockerd: Dockerd, decided: Decided[], guard: string) {
+  const names = Array.from({ length: STORM }, (_, i) => `${guard}-storm-${i}`);
   const started = performance.timeOrigin + performance.now();
-  await Promise.all(
-    names.map((name) =>
-      dockerd.docker([
-        'run',
-        '-d',
-        '--network',
-        'none',
-        '--name',
-        name,
-        'bench/unknown:1',
-        'sleep',
-        '300',
-      ]),
-    ),
-  );
+  await Promise.all(names.map((name) => runDetached(dockerd, name, 'bench/unknown:1')));
   const done = await Promise.all(
     names.map((name) => waitForDecision(decided, name, 60_000).catch(() => undefined)),
   );
-  const remaining = (await dockerd.docker(['ps', '-aq', '--filter', 'name=storm-'])).stdout
+  const remaining = (await dockerd.docker(['ps', '-aq', '--filter', `name=${guard}-storm-`])).stdout
     .trim()
     .split('\n')
     .filter(Boolean);
@@ -163,6 +165,7 @@ async function measureStorm(dockerd: Dockerd, decided: Decided[]) {
   return {
     containers: STORM,
     missed: remaining.length,
+    removedBeforeStart: done.filter((d) => d && !d.timings.killedAt).length,
     eventToKill: summarize(intervals.map(([a, b]) => b - a)),
     mostAliveAtOnce: maxOverlap(intervals),
     wallClockMs: Math.round((Math.max(...intervals.map(([, b]) => b)) - started) * 10) / 10,

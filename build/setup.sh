@@ -2,12 +2,13 @@
 # Sets up a checkout on a fresh Debian machine: Node 22, the npm dependencies and a build.
 #   bash build/setup.sh               what running Gatehouse needs
 #   bash build/setup.sh --test-deps   plus the real services the tests start (dockerd,
-#                                     registry, busybox for images made without internet)
+#                                     registry, Notary server, busybox for images made
+#                                     without internet, openssl for throwaway CAs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--test-deps" ]]; then
-  packages=(docker.io docker-registry busybox-static)
+  packages=(docker.io docker-registry busybox-static notary openssl)
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { UsageError } from './arguments.js';
 import { buildProgram, EXIT } from './program.js';
 
 try {
@@ -10,6 +11,6 @@ try {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
     process.stderr.write(`gatehouse: ${(error as Error).message}\n`);
-    process.exitCode = EXIT.error;
+    process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.error;
   }
 }

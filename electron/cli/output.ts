@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DecisionRecord } from '../../shared/api/schemas.js';
 
 /** Human-readable lines; `--json` output is the API's own result, unchanged. */
@@ -14,4 +15,13 @@ export function formatDecision(r: DecisionRecord): string {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A file's text, or standard input for `-`. */
+export function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
 }

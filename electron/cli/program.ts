@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { choice, positiveInt } from './arguments.js';
 import { DECISION_LOG_FILE } from '../engine/log/decision-log.js';
 import { defaultConfigDir } from '../engine/store/config-dir.js';
 import { callApi, type CliContext } from './api-access.js';
 import { runDaemon } from './commands/daemon.js';
 import { followDecisionLog } from './commands/log-follow.js';
-import { formatDecision, printJson, short } from './output.js';
+import { formatDecision, printJson, readInput, short } from './output.js';
+import { registerTrustCommands } from './commands/trust.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, error: 1, usage: 2, notAllowed: 3 } as const;
@@ -174,6 +175,7 @@ export function buildProgram(): Command {
       process.exitCode = result.allAllowed ? EXIT.ok : EXIT.notAllowed;
     });
 
+  registerTrustCommands(program, ctx);
   return program;
 }
 
@@ -181,31 +183,4 @@ function applied(viaEngine: boolean): string {
   return viaEngine
     ? ' (applied by the running engine)'
     : ' (saved; no engine is running, it applies when one starts)';
-}
-
-function choice(values: string[]) {
-  return (value: string) => {
-    if (!values.includes(value))
-      throw new InvalidArgumentError(
-        `expected one of ${values.join(', ')}, got ${JSON.stringify(value)}`,
-      );
-    return value;
-  };
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(
-      `expected a positive whole number, got ${JSON.stringify(value)}`,
-    );
-  return n;
-}
-
-function readInput(file: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
 }

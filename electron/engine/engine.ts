@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
-import type { CheckReport, EngineStatus } from '../../shared/api/channels.js';
+import type { CheckReport, EngineStatus, VerifyReport } from '../../shared/api/channels.js';
 import type { ConnectionState, DecisionRecord, Mode, Settings } from '../../shared/api/schemas.js';
 import { createDockerClient } from './docker/docker-client.js';
 import {
@@ -17,6 +17,18 @@ import { DecisionLog } from './log/decision-log.js';
 import { addEntries, exportText, importText, removeEntries } from './policy/allowlist-editor.js';
 import { indexAllowlist } from './policy/allowlist-policy.js';
 import { SettingsStore } from './store/settings-store.js';
+import { addPolicy, removePolicy, type NewTrustPolicy } from './policy/trust-policy-editor.js';
+import type { TrustPolicy } from '../../shared/api/trust-schemas.js';
+import { parseImageReference } from '../../shared/image-reference.js';
+import { isDigest } from '../../shared/digest.js';
+import { RegistryClient, type RegistryClientOptions } from './registry/registry-client.js';
+import { admitBySignature, findPolicy, type Admission } from './signatures/signature-admission.js';
+import type { ValidatorRegistry } from './signatures/signature-validator.js';
+import { defaultValidators } from './signatures/default-validators.js';
+import { VerificationService } from './signatures/verification-service.js';
+import type { ContainerFacts } from './enforcement/container-guard.js';
+import type { ImageFacts } from './docker/image-facts.js';
+import type { Verdict } from './policy/allowlist-policy.js';
 import { lockStore } from './store/store-lock.js';
 
 export interface EngineOptions {
@@ -25,6 +37,9 @@ export interface EngineOptions {
   dockerHost?: string | undefined;
   hostEnvironment?: HostEnvironment;
   backoff?: Backoff;
+  /** Signature validators by anchor kind (default: cosign, Notary v1, Notation). */
+  validators?: ValidatorRegistry;
+  registry?: RegistryClientOptions;
 }
 
 export interface EngineEvents {
@@ -51,6 +66,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #guard: ContainerGuard;
   readonly #monitor: EventMonitor;
   readonly #closeDocker: () => void;
+  readonly #registry: RegistryClient;
+  readonly #verification: VerificationService;
   #policy: GuardPolicy;
   #unlock: (() => Promise<void>) | undefined;
   /** The last sweep in line; sweeps never overlap. */
@@ -71,6 +88,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.docker = client.docker;
     this.#closeDocker = client.close;
     this.#policy = policyOf(this.store.get());
+    this.#registry = new RegistryClient(options.registry);
+    this.#verification = new VerificationService(
+      this.#registry,
+      options.validators ?? defaultValidators(),
+    );
     this.#guard = new ContainerGuard(this.docker, new ImageFactsCache(this.docker), {
       policy: () => this.#policy,
       decided: (record, timings) => {
@@ -89,6 +111,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           }),
           false,
         ),
+      admit: (facts, image, refusal, record) => this.#admit(facts, image, refusal, record),
     });
     this.#monitor = new EventMonitor(this.docker, this.host.url, options.backoff);
   }
@@ -117,7 +140,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!this.#policy.enabled) return;
       const done =
         event.action === 'create'
-          ? this.#guard.prepare(event.containerId)
+          ? this.#guard.prepare(event.containerId, event.receivedAt)
           : this.#guard.onRunning(event.containerId, event.action, event.receivedAt);
       done.catch((error: unknown) => this.emit('problem', error as Error));
     });
@@ -226,6 +249,118 @@ export class Engine extends EventEmitter<EngineEvents> {
   async setMode(mode: Mode): Promise<EngineStatus> {
     await this.#save((s) => ({ ...s, enforcement: { ...s.enforcement, mode } }));
     return this.status();
+  }
+
+  async addTrustPolicy(input: NewTrustPolicy): Promise<TrustPolicy> {
+    const { settings, policy } = addPolicy(this.store.get(), input, new Date());
+    this.#verification.forgetFailures();
+    await this.#save(() => settings);
+    return policy;
+  }
+
+  async removeTrustPolicy(name: string): Promise<{ removed: string }> {
+    const settings = removePolicy(this.store.get(), name);
+    this.#verification.forgetFailures();
+    await this.#save(() => settings);
+    return { removed: name };
+  }
+
+  /**
+   * `gatehouse verify IMAGE`: resolves the image's digest in its registry (or takes the one it
+   * names) and verifies it under its trust policy, without touching the allowlist.
+   */
+  async verifyImage(image: string): Promise<VerifyReport> {
+    const reference = parseImageReference(image);
+    const shown = `${reference.repository}${reference.tag ? `:${reference.tag}` : ''}`;
+    const policy = findPolicy(this.store.get().trustPolicies, reference);
+    if (!policy)
+      return {
+        ok: false,
+        image: shown,
+        verdicts: [],
+        reason: `no trust policy covers ${reference.repository}`,
+      };
+    let digest = reference.digest;
+    try {
+      digest ??= await this.#registry.repository(reference).resolveTag(reference.tag ?? 'latest');
+    } catch (error) {
+      return {
+        ok: false,
+        image: shown,
+        policy: policy.name,
+        verdicts: [],
+        reason: (error as Error).message,
+      };
+    }
+    if (!isDigest(digest)) throw new Error(`the registry gave ${digest}, which is not a digest`);
+    const verdict = await this.#verification.verify(policy, reference, digest);
+    return {
+      ok: verdict.ok,
+      image: shown,
+      digest,
+      policy: policy.name,
+      verdicts: verdict.verdicts.map(({ kind, ok, reason, signer }) => ({
+        kind,
+        ok,
+        reason,
+        ...(signer ? { signer } : {}),
+      })),
+      reason: verdict.reason,
+    };
+  }
+
+  async #admit(
+    facts: ContainerFacts,
+    image: ImageFacts,
+    refusal: Verdict,
+    record: boolean,
+  ): Promise<Verdict> {
+    const policies = this.store.get().trustPolicies;
+    if (!policies.length) return refusal;
+    const admission: Admission = await admitBySignature(
+      facts.imageRef,
+      image,
+      policies,
+      this.#verification,
+    );
+    if (admission.kind !== 'verified')
+      return { allowed: false, reason: `${refusal.reason}; ${admission.reason}` };
+    const passed = admission.verdict.verdicts.filter((v) => v.ok);
+    const validator = passed.map((v) => v.kind).join('+');
+    const signer = passed.map((v) => v.signer ?? v.kind).join(', ');
+    if (record) {
+      const verifiedAt = new Date().toISOString();
+      void this.#save(
+        (s) =>
+          s.allowlist.some((e) => e.digest === admission.digest)
+            ? s
+            : {
+                ...s,
+                allowlist: [
+                  ...s.allowlist,
+                  {
+                    digest: admission.digest,
+                    addedAt: verifiedAt,
+                    source: 'signature',
+                    label: `${admission.reference.repository} signed by ${signer}`.slice(0, 200),
+                    signature: { policy: admission.policy.name, validator, signer, verifiedAt },
+                  },
+                ],
+              },
+        false,
+      );
+    }
+    return {
+      allowed: true,
+      reason: admission.verdict.reason,
+      allowedBy: {
+        kind: 'signature',
+        digest: admission.digest,
+        policy: admission.policy.name,
+        validator,
+        signer,
+      },
+    };
   }
 
   /**

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { AllowlistEntry, ConnectionState, DecisionRecord, Mode } from './schemas.js';
 import { labelSchema, modeSchema } from './schemas.js';
+import {
+  imagePatternSchema,
+  policyNameSchema,
+  trustAnchorSchema,
+  type AnchorKind,
+  type TrustPolicy,
+} from './trust-schemas.js';
 
 /**
  * The one API contract every face uses (CLI over the control socket, Electron IPC, browser
@@ -25,6 +32,17 @@ export const apiRequestSchemas = {
   'mode.set': z.object({ mode: modeSchema }).strict(),
   'check.run': z.object({}).strict(),
   'log.list': z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+  'trust.list': z.object({}).strict(),
+  'trust.add': z
+    .object({
+      name: policyNameSchema.optional(),
+      scope: imagePatternSchema,
+      threshold: z.number().int().min(1).optional(),
+      anchors: z.array(trustAnchorSchema).min(1, 'give at least one trust anchor').max(20),
+    })
+    .strict(),
+  'trust.remove': z.object({ name: policyNameSchema }).strict(),
+  'verify.run': z.object({ image: z.string().min(1).max(512) }).strict(),
 } as const;
 
 export type ApiChannel = keyof typeof apiRequestSchemas;
@@ -57,6 +75,15 @@ export interface CheckReport {
   containers: ContainerVerdict[];
 }
 
+export interface VerifyReport {
+  ok: boolean;
+  image: string;
+  digest?: string;
+  policy?: string;
+  verdicts: { kind: AnchorKind; ok: boolean; reason: string; signer?: string }[];
+  reason: string;
+}
+
 export interface ApiResults {
   'status.get': EngineStatus;
   'allowlist.list': AllowlistEntry[];
@@ -68,6 +95,10 @@ export interface ApiResults {
   'mode.set': EngineStatus;
   'check.run': CheckReport;
   'log.list': DecisionRecord[];
+  'trust.list': TrustPolicy[];
+  'trust.add': TrustPolicy;
+  'trust.remove': { removed: string };
+  'verify.run': VerifyReport;
 }
 
 export type ApiResult<K extends ApiChannel> = ApiResults[K];

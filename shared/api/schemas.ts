@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { digestProblem, type Digest } from '../digest.js';
+import { trustPolicySchema } from './trust-schemas.js';
 
 /** Schemas for what crosses a boundary: the settings file, API requests, log records. */
 
@@ -22,11 +23,21 @@ export const labelSchema = z
   .max(200, 'a label is at most 200 characters')
   .refine((s) => !/[\r\n]/.test(s), 'a label is one line');
 
+/** Who vouched for a digest that a verified signature added. */
+export const signatureProvenanceSchema = z.object({
+  policy: z.string(),
+  validator: z.string(),
+  signer: z.string(),
+  verifiedAt: z.iso.datetime(),
+});
+export type SignatureProvenance = z.infer<typeof signatureProvenanceSchema>;
+
 export const allowlistEntrySchema = z.object({
   digest: digestSchema,
   label: labelSchema.optional(),
   addedAt: z.iso.datetime(),
   source: entrySourceSchema,
+  signature: signatureProvenanceSchema.optional(),
 });
 export type AllowlistEntry = z.infer<typeof allowlistEntrySchema>;
 
@@ -52,6 +63,7 @@ export const settingsSchema = z
     enforcement: z.object({ enabled: z.boolean(), mode: modeSchema }).strict(),
     allowlist: z.array(allowlistEntrySchema),
     quarantine: z.record(z.string(), quarantineRecordSchema),
+    trustPolicies: z.array(trustPolicySchema).default([]),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
@@ -59,11 +71,16 @@ export type Settings = z.infer<typeof settingsSchema>;
 export const decisionKindSchema = z.enum(['allowed', 'removed', 'quarantined', 'audited']);
 export type DecisionKind = z.infer<typeof decisionKindSchema>;
 
-export const allowedBySchema = z.object({
-  kind: z.literal('entry'),
-  digest: z.string(),
-  label: z.string().optional(),
-});
+export const allowedBySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('entry'), digest: z.string(), label: z.string().optional() }),
+  z.object({
+    kind: z.literal('signature'),
+    digest: z.string(),
+    policy: z.string(),
+    validator: z.string(),
+    signer: z.string(),
+  }),
+]);
 export type AllowedBy = z.infer<typeof allowedBySchema>;
 
 export const decisionRecordSchema = z.object({

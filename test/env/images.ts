@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { must } from './containers.js';
 import type { DockerClient } from './dockerd.js';
 import { onProcessExit } from './process-exit.js';
 
@@ -74,10 +75,4 @@ export async function pushImage(dockerd: DockerClient, ref: string): Promise<str
   const repoDigest = (JSON.parse(out) as string[]).find((d) => d.startsWith(`${repo}@`));
   if (repoDigest === undefined) throw new Error(`no RepoDigest for ${repo} after push: ${out}`);
   return repoDigest.slice(repo.length + 1);
-}
-
-async function must(dockerd: DockerClient, args: string[], input?: Buffer): Promise<string> {
-  const r = await dockerd.docker(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { importImage } from '../env/images.js';
+import { mustRun, removeAllContainers, runDetached } from '../env/containers.js';
 import { CLI, configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
 
 /** The `gatehouse` command as a user runs it, against the shared real dockerd. */
@@ -15,12 +16,6 @@ let daemon: ChildProcess | undefined;
 
 const gh = (configDir: string, ...args: string[]) =>
   gatehouse(['--config-dir', configDir, '--docker-host', dockerd.host, ...args]);
-
-async function docker(...args: string[]): Promise<string> {
-  const r = await dockerd.docker(args);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 const exists = async (name: string) => (await dockerd.docker(['inspect', name])).code === 0;
 
@@ -52,10 +47,7 @@ beforeAll(async () => {
   unknownId = await importImage(dockerd, 'cli/unknown:1');
 });
 
-beforeEach(async () => {
-  const ids = (await docker('ps', '-aq')).split('\n').filter(Boolean);
-  if (ids.length) await docker('rm', '-f', ...ids);
-});
+beforeEach(() => removeAllContainers(dockerd));
 
 afterEach(async () => {
   if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
@@ -83,17 +75,7 @@ describe('gatehouse daemon and the control socket', () => {
       counts: { allowlist: 1 },
     });
 
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'app',
-      'cli/allowed:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'app', 'cli/allowed:1');
     const add = await gh(configDir, 'allowlist', 'add', unknownId, '--label', 'reviewed');
     expect(add.stdout).toContain('applied by the running engine');
 
@@ -138,17 +120,8 @@ describe('gatehouse daemon and the control socket', () => {
     follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
     try {
       await new Promise((r) => setTimeout(r, 500));
-      await docker(
-        'run',
-        '-d',
-        '--network',
-        'none',
-        '--name',
-        'followed',
-        'cli/unknown:1',
-        'sleep',
-        '300',
-      );
+      // In enforce mode `docker run` itself may fail: the container can be removed once created.
+      await runDetached(dockerd, 'followed', 'cli/unknown:1');
       const line = await waitFor('a followed record', async () =>
         out.split('\n').find((l) => l.includes('"followed"')),
       );
@@ -173,29 +146,9 @@ describe('gatehouse daemon and the control socket', () => {
 describe('gatehouse without a daemon', () => {
   it('check reports every container without acting, exit 3 when one is not allowed', async () => {
     const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'fine',
-      'cli/allowed:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'fine', 'cli/allowed:1');
     expect((await gh(configDir, 'check')).code).toBe(0);
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'stray',
-      'cli/unknown:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'stray', 'cli/unknown:1');
     const check = await gh(configDir, 'check', '--json');
     expect(check.code).toBe(3);
     const report = JSON.parse(check.stdout);

@@ -3,6 +3,13 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from '
 import type { Engine } from '../../electron/engine/engine.js';
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { importImage, pushImage } from '../env/images.js';
+import {
+  containerState,
+  must,
+  mustRun,
+  removeAllContainers,
+  runDetached,
+} from '../env/containers.js';
 import { configDirWith, startEngine, waitFor } from './support/engine-harness.js';
 
 /**
@@ -14,16 +21,8 @@ let engine: Engine | undefined;
 let allowedId: string;
 let unknownId: string;
 
-async function docker(...args: string[]): Promise<string> {
-  const r = await dockerd.docker(args);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const state = async (name: string) => {
-  const r = await dockerd.docker(['inspect', '--format', '{{.State.Status}}', name]);
-  return r.code === 0 ? r.stdout.trim() : 'gone';
-};
+const docker = (...args: string[]) => must(dockerd, args);
+const state = (name: string) => containerState(dockerd, name);
 
 beforeAll(async () => {
   dockerd = connectDockerd(inject('dockerdDir'));
@@ -31,10 +30,7 @@ beforeAll(async () => {
   unknownId = await importImage(dockerd, 'enf/unknown:1');
 });
 
-beforeEach(async () => {
-  const ids = (await docker('ps', '-aq')).split('\n').filter(Boolean);
-  if (ids.length) await docker('rm', '-f', ...ids);
-});
+beforeEach(() => removeAllContainers(dockerd));
 
 afterEach(async () => {
   await engine?.stop();
@@ -45,18 +41,9 @@ describe('enforce mode', () => {
   it('keeps an allowed container running and removes an unknown one, logging both', async () => {
     const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
     engine = await startEngine(configDir, dockerd.host);
-    await docker('run', '-d', '--network', 'none', '--name', 'ok', 'enf/allowed:1', 'sleep', '300');
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'intruder',
-      'enf/unknown:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'ok', 'enf/allowed:1');
+    // Enforce mode removes it as soon as it is created, so `docker run` itself may fail.
+    await runDetached(dockerd, 'intruder', 'enf/unknown:1');
     await waitFor(
       'the unknown container to be removed',
       async () => (await state('intruder')) === 'gone',
@@ -74,6 +61,7 @@ describe('enforce mode', () => {
       imageRef: 'enf/unknown:1',
       imageId: unknownId,
       digests: [],
+      trigger: expect.stringMatching(/^(create|start)$/),
     });
     expect(readFileSync(engine.log.path, 'utf8').trim().split('\n')).toHaveLength(2);
   });
@@ -84,17 +72,7 @@ describe('enforce mode', () => {
       dockerd.host,
     );
     await docker('tag', 'enf/unknown:1', 'enf/allowed:retagged');
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'impostor',
-      'enf/allowed:retagged',
-      'sleep',
-      '300',
-    );
+    await runDetached(dockerd, 'impostor', 'enf/allowed:retagged');
     await waitFor('the impostor to be removed', async () => (await state('impostor')) === 'gone');
     expect(engine.log.read().at(-1)).toMatchObject({
       containerName: 'impostor',
@@ -109,7 +87,7 @@ describe('enforce mode', () => {
     await importImage(dockerd, ref);
     const digest = await pushImage(dockerd, ref);
     engine = await startEngine(configDirWith({ mode: 'enforce', allow: [digest] }), dockerd.host);
-    await docker('run', '-d', '--network', 'none', '--name', 'from-registry', ref, 'sleep', '300');
+    await mustRun(dockerd, 'from-registry', ref);
     await waitFor('a decision', async () =>
       engine?.log.read().find((r) => r.containerName === 'from-registry'),
     );
@@ -128,17 +106,7 @@ describe('enforce mode', () => {
     );
     await docker('create', '--network', 'none', '--name', 'created-unknown', 'enf/unknown:1');
     await docker('run', '--network', 'none', '--name', 'exited-unknown', 'enf/unknown:1', 'true');
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'running-unknown',
-      'enf/unknown:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'running-unknown', 'enf/unknown:1');
     await docker('create', '--network', 'none', '--name', 'created-allowed', 'enf/allowed:1');
     expect(await state('running-unknown')).toBe('running'); // enforcement is off
     await engine.setEnforcement(true); // resolves after the sweep it causes
@@ -153,31 +121,20 @@ describe('enforce mode', () => {
       configDirWith({ mode: 'enforce', allow: [allowedId] }),
       dockerd.host,
     );
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'was-allowed',
-      'enf/allowed:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'was-allowed', 'enf/allowed:1');
     await engine.removeFromAllowlist([allowedId]);
     expect(await state('was-allowed')).toBe('gone');
   });
 
   it('fails closed: a container whose image cannot be resolved is not allowed', async () => {
-    engine = await startEngine(
-      configDirWith({ mode: 'enforce', allow: [allowedId] }),
-      dockerd.host,
-    );
     // An image that vanished under a created container leaves Docker unable to say what it runs.
     await importImage(dockerd, 'enf/ephemeral:1');
     await docker('create', '--network', 'none', '--name', 'orphan', 'enf/ephemeral:1');
     await docker('rmi', '-f', 'enf/ephemeral:1');
-    await engine.sweep('sweep:test');
+    engine = await startEngine(
+      configDirWith({ mode: 'enforce', allow: [allowedId] }),
+      dockerd.host,
+    );
     expect(await state('orphan')).toBe('gone');
     expect(engine.log.read().at(-1)).toMatchObject({
       containerName: 'orphan',
@@ -190,17 +147,7 @@ describe('enforce mode', () => {
 describe('audit and quarantine modes', () => {
   it('audit only reports', async () => {
     engine = await startEngine(configDirWith({ mode: 'audit', allow: [allowedId] }), dockerd.host);
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--name',
-      'watched',
-      'enf/unknown:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'watched', 'enf/unknown:1');
     const record = await waitFor('an audit record', async () =>
       engine?.log.read().find((r) => r.containerName === 'watched'),
     );
@@ -213,19 +160,7 @@ describe('audit and quarantine modes', () => {
       configDirWith({ mode: 'quarantine', allow: [allowedId] }),
       dockerd.host,
     );
-    await docker(
-      'run',
-      '-d',
-      '--network',
-      'none',
-      '--restart',
-      'always',
-      '--name',
-      'suspect',
-      'enf/unknown:1',
-      'sleep',
-      '300',
-    );
+    await mustRun(dockerd, 'suspect', 'enf/unknown:1', undefined, ['--restart', 'always']);
     await waitFor(
       'the container to be quarantined',
       async () => Object.keys(engine?.store.get().quarantine ?? {}).length > 0,

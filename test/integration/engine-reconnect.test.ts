@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/engine.js';
 import { startDockerd, type Dockerd } from '../env/dockerd.js';
 import { importImage } from '../env/images.js';
+import { runDetached } from '../env/containers.js';
 import { configDirWith, startEngine, waitFor } from './support/engine-harness.js';
 
 /** A private dockerd, since this test restarts it. */
@@ -31,17 +32,7 @@ it('reconnects after a daemon restart and catches what started while it was away
 
   await dockerd.restart();
   expect(engine.status().connection.state).toBe('disconnected');
-  const run = await dockerd.docker([
-    'run',
-    '-d',
-    '--network',
-    'none',
-    '--name',
-    'sneaky',
-    'rc/unknown:1',
-    'sleep',
-    '300',
-  ]);
+  const run = await runDetached(dockerd, 'sneaky', 'rc/unknown:1');
   expect(run.code).toBe(0);
 
   const ready = once(engine, 'ready');
@@ -59,20 +50,13 @@ it('reconnects after a daemon restart and catches what started while it was away
   expect(states.at(-1)).toBe('connected');
 
   // And it watches events again after the reconnect.
-  await dockerd.docker([
-    'run',
-    '-d',
-    '--network',
-    'none',
-    '--name',
-    'later',
-    'rc/unknown:1',
-    'sleep',
-    '300',
-  ]);
+  await runDetached(dockerd, 'later', 'rc/unknown:1');
   await waitFor(
     'the later container to be removed',
     async () => (await dockerd.docker(['inspect', 'later'])).code !== 0,
   );
-  expect(engine.log.read().at(-1)).toMatchObject({ containerName: 'later', trigger: 'start' });
+  expect(engine.log.read().at(-1)).toMatchObject({
+    containerName: 'later',
+    trigger: expect.stringMatching(/^(create|start)$/),
+  });
 });

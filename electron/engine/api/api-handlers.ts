@@ -25,6 +25,10 @@ export function engineHandlers(engine: Engine): ApiHandlers {
     'mode.set': (r) => engine.setMode(r.mode),
     'check.run': () => engine.check(),
     'log.list': async (r) => engine.log.read(r.limit),
+    'trust.list': async () => engine.store.get().trustPolicies,
+    'trust.add': (r) => engine.addTrustPolicy(r),
+    'trust.remove': (r) => engine.removeTrustPolicy(r.name),
+    'verify.run': (r) => engine.verifyImage(r.image),
   };
 }
 

@@ -18,12 +18,17 @@ export interface ActionTimings {
   removedAt?: number;
 }
 
-export async function killAndRemove(docker: Docker, containerId: string): Promise<ActionTimings> {
+/** Undefined when the container was already gone: someone else (or an earlier event) removed it. */
+export async function killAndRemove(
+  docker: Docker,
+  containerId: string,
+): Promise<ActionTimings | undefined> {
   const container = docker.getContainer(containerId);
   const timings: ActionTimings = {};
-  if (await tolerate(container.kill())) timings.killedAt = now();
+  if ((await tolerate(container.kill())) === 'done') timings.killedAt = now();
   // Force: a restart policy may already have started it again between the two calls.
-  await tolerate(container.remove({ force: true }));
+  if ((await tolerate(container.remove({ force: true }))) === 'gone' && !timings.killedAt)
+    return undefined;
   timings.removedAt = now();
   return timings;
 }
@@ -38,7 +43,7 @@ export async function quarantine(
 ): Promise<ActionTimings & { restartPolicy?: RestartPolicy }> {
   const container = docker.getContainer(containerId);
   const timings: ActionTimings = {};
-  if (await tolerate(container.kill())) timings.killedAt = now();
+  if ((await tolerate(container.kill())) === 'done') timings.killedAt = now();
   const info = await container.inspect();
   const policy = info.HostConfig.RestartPolicy;
   if (policy?.Name && policy.Name !== 'no')
@@ -57,14 +62,18 @@ export async function restoreRestartPolicy(
   await docker.getContainer(containerId).update({ RestartPolicy: policy });
 }
 
-/** True when the call did its work; false when there was nothing to do (gone, not running, being removed). */
-async function tolerate(call: Promise<unknown>): Promise<boolean> {
+/**
+ * `done`, or what made the call unnecessary: `gone` (404) or `conflict` (409: not running,
+ * or a removal already in progress, e.g. by `--rm`).
+ */
+async function tolerate(call: Promise<unknown>): Promise<'done' | 'gone' | 'conflict'> {
   try {
     await call;
-    return true;
+    return 'done';
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
-    if (status === 404 || status === 409) return false;
+    if (status === 404) return 'gone';
+    if (status === 409) return 'conflict';
     throw error;
   }
 }

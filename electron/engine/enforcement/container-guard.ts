@@ -34,6 +34,17 @@ export interface GuardHooks {
   decided(record: DecisionRecord, timings: ActionTimings): void;
   quarantined(containerId: string, record: QuarantineRecord): void;
   unquarantined(containerId: string): void;
+  /**
+   * Called for an image the allowlist refuses: may admit it by a verified signature (and,
+   * when `record` is set, allowlist its digest). Returns the refusal, possibly with more
+   * reasons, or an allowing verdict.
+   */
+  admit(
+    facts: ContainerFacts,
+    image: ImageFacts,
+    refusal: Verdict,
+    record: boolean,
+  ): Promise<Verdict>;
 }
 
 export type Trigger = 'create' | 'start' | 'unpause' | 'restart' | `sweep:${string}`;
@@ -58,10 +69,26 @@ export class ContainerGuard {
     private readonly hooks: GuardHooks,
   ) {}
 
-  /** On `create`: resolve the container and its image ahead of its start. */
-  async prepare(containerId: string): Promise<void> {
-    const facts = await this.#inspect(containerId).catch(() => undefined);
-    if (facts) await this.images.get(facts.imageId).catch(() => undefined);
+  /**
+   * On `create`: resolve the container and its image ahead of its start. In enforce mode a
+   * refused container is removed right away, so it often never starts at all (`docker run`
+   * then fails); when the start wins the race, the start event stops it.
+   */
+  prepare(containerId: string, eventAt?: number): Promise<void> {
+    return this.#serialised(containerId, async () => {
+      const facts = await this.#inspect(containerId);
+      if (!facts) return;
+      const policy = this.hooks.policy();
+      if (!policy.enabled || policy.mode !== 'enforce') {
+        await this.images.get(facts.imageId).catch(() => undefined);
+        return;
+      }
+      const { image, verdict } = await this.#decide(facts, policy.allowlist, true);
+      if (!verdict.allowed) await this.#enforce(facts, 'create', true, eventAt);
+      // A signature verified now is recorded now; the start is then allowed by its new entry.
+      else if (verdict.allowedBy?.kind === 'signature')
+        this.#log(facts, image, 'allowed', verdict, 'create', true, { eventAt });
+    });
   }
 
   /** A container event that means it runs now. */
@@ -89,7 +116,7 @@ export class ContainerGuard {
     const containers = await this.#list();
     const policy = this.hooks.policy();
     return mapLimit(containers, SWEEP_CONCURRENCY, async (c) => {
-      const { image, verdict } = await this.#decide(c, policy.allowlist);
+      const { image, verdict } = await this.#decide(c, policy.allowlist, false);
       return {
         containerId: c.id,
         containerName: c.name,
@@ -111,7 +138,7 @@ export class ContainerGuard {
   ): Promise<void> {
     const policy = this.hooks.policy();
     if (!policy.enabled) return;
-    const { image, verdict } = await this.#decide(facts, policy.allowlist);
+    const { image, verdict } = await this.#decide(facts, policy.allowlist, true);
     const quarantined = policy.quarantine[facts.id];
     if (verdict.allowed) {
       if (quarantined) await this.#release(facts.id, quarantined);
@@ -123,7 +150,7 @@ export class ContainerGuard {
       return;
     }
     if (policy.mode === 'quarantine' && quarantined && !facts.running) return;
-    let timings: ActionTimings = {};
+    let timings: ActionTimings | undefined = {};
     let actionError: string | undefined;
     try {
       if (policy.mode === 'enforce') {
@@ -131,8 +158,11 @@ export class ContainerGuard {
         if (quarantined) this.hooks.unquarantined(facts.id);
       } else timings = await this.#quarantine(facts, verdict.reason, quarantined);
     } catch (error) {
-      actionError = `Docker refused the action: ${(error as Error).message}`;
+      if ((error as { statusCode?: number }).statusCode === 404) timings = undefined;
+      else actionError = `Docker refused the action: ${(error as Error).message}`;
     }
+    // Already gone: an earlier event for the same container acted, or its owner removed it.
+    if (!timings) return;
     const decision = policy.mode === 'enforce' ? 'removed' : 'quarantined';
     this.#log(facts, image, decision, verdict, trigger, true, { ...timings, eventAt }, actionError);
   }
@@ -167,6 +197,7 @@ export class ContainerGuard {
   async #decide(
     facts: ContainerFacts,
     allowlist: AllowlistIndex,
+    record: boolean,
   ): Promise<{ image?: ImageFacts; verdict: Verdict }> {
     if (facts.problem)
       return {
@@ -183,6 +214,7 @@ export class ContainerGuard {
         image = await this.images.fresh(facts.imageId);
         verdict = decideImage(image, allowlist);
       }
+      if (!verdict.allowed) verdict = await this.hooks.admit(facts, image, verdict, record);
       return { image, verdict };
     } catch (error) {
       return {

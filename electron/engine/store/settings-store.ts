@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   enforcement: { enabled: true, mode: 'audit' },
   allowlist: [],
   quarantine: {},
+  trustPolicies: [],
 };
 
 /** A settings file that cannot be read as valid settings; it is left untouched. */

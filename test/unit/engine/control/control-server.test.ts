@@ -41,6 +41,10 @@ function recordingHandlers(seen: unknown[]): ApiHandlers {
     },
     'check.run': fail,
     'log.list': fail,
+    'trust.list': fail,
+    'trust.add': fail,
+    'trust.remove': fail,
+    'verify.run': fail,
   };
 }
 
