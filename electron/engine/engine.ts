@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
-import type { CheckReport, EngineStatus, VerifyReport } from '../../shared/api/channels.js';
+import type {
+  ApproveResult,
+  CheckReport,
+  ContainerView,
+  EngineStatus,
+  VerifyReport,
+} from '../../shared/api/channels.js';
 import type { ConnectionState, DecisionRecord, Mode, Settings } from '../../shared/api/schemas.js';
 import { createDockerClient } from './docker/docker-client.js';
 import {
@@ -14,14 +20,21 @@ import { ImageFactsCache } from './docker/image-facts.js';
 import type { ActionTimings } from './enforcement/container-actions.js';
 import { ContainerGuard, type GuardPolicy, type Trigger } from './enforcement/container-guard.js';
 import { DecisionLog } from './log/decision-log.js';
-import { addEntries, exportText, importText, removeEntries } from './policy/allowlist-editor.js';
+import {
+  addEntries,
+  exportText,
+  importText,
+  InvalidInputError,
+  removeEntries,
+} from './policy/allowlist-editor.js';
 import { indexAllowlist } from './policy/allowlist-policy.js';
 import { SettingsStore } from './store/settings-store.js';
 import { addPolicy, removePolicy, type NewTrustPolicy } from './policy/trust-policy-editor.js';
 import type { TrustPolicy } from '../../shared/api/trust-schemas.js';
 import { parseImageReference } from '../../shared/image-reference.js';
-import { isDigest } from '../../shared/digest.js';
+import { digestOfRepoDigest, isDigest } from '../../shared/digest.js';
 import { RegistryClient, type RegistryClientOptions } from './registry/registry-client.js';
+import { registryOptionsFromDocker } from './registry/docker-registry-config.js';
 import { admitBySignature, findPolicy, type Admission } from './signatures/signature-admission.js';
 import type { ValidatorRegistry } from './signatures/signature-validator.js';
 import { defaultValidators } from './signatures/default-validators.js';
@@ -39,6 +52,7 @@ export interface EngineOptions {
   backoff?: Backoff;
   /** Signature validators by anchor kind (default: cosign, Notary v1, Notation). */
   validators?: ValidatorRegistry;
+  /** Default: the local Docker engine's insecure registries and certs.d CAs. */
   registry?: RegistryClientOptions;
 }
 
@@ -65,9 +79,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly host: DockerHost;
   readonly #guard: ContainerGuard;
   readonly #monitor: EventMonitor;
-  readonly #closeDocker: () => void;
   readonly #registry: RegistryClient;
   readonly #verification: VerificationService;
+  /** The last decision per container since start, for the faces' container list. */
+  readonly #lastDecision = new Map<string, DecisionRecord>();
   #policy: GuardPolicy;
   #unlock: (() => Promise<void>) | undefined;
   /** The last sweep in line; sweeps never overlap. */
@@ -84,11 +99,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       options.dockerHost,
       options.hostEnvironment ?? realHostEnvironment(),
     );
-    const client = createDockerClient(this.host);
-    this.docker = client.docker;
-    this.#closeDocker = client.close;
+    this.docker = createDockerClient(this.host);
     this.#policy = policyOf(this.store.get());
-    this.#registry = new RegistryClient(options.registry);
+    this.#registry = new RegistryClient(options.registry ?? registryOptionsFromDocker());
     this.#verification = new VerificationService(
       this.#registry,
       options.validators ?? defaultValidators(),
@@ -97,6 +110,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       policy: () => this.#policy,
       decided: (record, timings) => {
         this.log.append(record);
+        this.#lastDecision.delete(record.containerId);
+        this.#lastDecision.set(record.containerId, record);
+        if (this.#lastDecision.size > 5_000)
+          this.#lastDecision.delete(this.#lastDecision.keys().next().value ?? '');
         this.emit('decision', record, timings);
       },
       quarantined: (id, record) =>
@@ -161,7 +178,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.#sweeps;
     await this.#unlock?.();
     this.#unlock = undefined;
-    this.#closeDocker();
   }
 
   status(): EngineStatus {
@@ -169,6 +185,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     return {
       connection: this.#monitor.state,
       enforcement: settings.enforcement,
+      notifications: settings.notifications,
       counts: {
         allowlist: settings.allowlist.length,
         quarantined: Object.keys(settings.quarantine).length,
@@ -213,6 +230,72 @@ export class Engine extends EventEmitter<EngineEvents> {
     }));
   }
 
+  /**
+   * Every container with the decision Gatehouse would make now, plus the ones it removed since
+   * it started (they are gone from Docker, but the user needs to see what was blocked).
+   */
+  async listContainers(): Promise<ContainerView[]> {
+    const verdicts = await this.#guard.check();
+    const quarantine = this.store.get().quarantine;
+    const present = new Set(verdicts.map((v) => v.containerId));
+    const live = verdicts.map((v): ContainerView => {
+      const last = this.#lastDecision.get(v.containerId);
+      return {
+        ...v,
+        quarantined: v.containerId in quarantine,
+        ...(last ? { lastDecision: last } : {}),
+      };
+    });
+    const removed = [...this.#lastDecision.values()]
+      .filter((r) => r.decision === 'removed' && !present.has(r.containerId))
+      .map((r): ContainerView => ({
+        containerId: r.containerId,
+        containerName: r.containerName,
+        imageRef: r.imageRef,
+        imageId: r.imageId,
+        digests: r.digests,
+        state: 'removed',
+        allowed: false,
+        reason: r.reason,
+        quarantined: false,
+        lastDecision: r,
+      }));
+    return [...live, ...removed.reverse()];
+  }
+
+  /**
+   * One-click approval: allowlists what the container runs (its registry digest, or its image
+   * ID for a local image) and starts it again if it was quarantined.
+   */
+  async approveContainer(containerId: string, label?: string): Promise<ApproveResult> {
+    const container = await this.docker
+      .getContainer(containerId)
+      .inspect()
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return undefined;
+        throw error;
+      });
+    const known = [...this.#lastDecision.values()].find((r) =>
+      r.containerId.startsWith(containerId),
+    );
+    let digest: string | undefined;
+    let imageRef = known?.imageRef;
+    if (container) {
+      const image = await this.docker.getImage(container.Image).inspect();
+      digest =
+        (image.RepoDigests ?? []).map(digestOfRepoDigest).find((d) => d !== undefined) ?? image.Id;
+      imageRef = container.Config.Image;
+    } else if (known) digest = known.digests[0] ?? known.imageId;
+    if (!digest || !isDigest(digest))
+      throw new InvalidInputError(
+        `container ${containerId} is not known to Docker or to this engine: nothing to approve`,
+      );
+    const wasQuarantined = container ? container.Id in this.store.get().quarantine : false;
+    await this.addToAllowlist([digest], label ?? imageRef?.slice(0, 200));
+    if (container && wasQuarantined) await this.docker.getContainer(container.Id).start();
+    return { digest, restarted: !!container && wasQuarantined };
+  }
+
   async addToAllowlist(entries: readonly string[], label?: string) {
     const items = entries.map((digest) => ({ digest, label }));
     const { settings, added, alreadyPresent } = addEntries(
@@ -243,6 +326,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async setEnforcement(enabled: boolean): Promise<EngineStatus> {
     await this.#save((s) => ({ ...s, enforcement: { ...s.enforcement, enabled } }));
+    return this.status();
+  }
+
+  async setNotifications(enabled: boolean): Promise<EngineStatus> {
+    await this.#save((s) => ({ ...s, notifications: { enabled } }), false);
     return this.status();
   }
 

@@ -14,6 +14,10 @@ import {
  * mode). Requests are validated by the engine with these schemas; entries are checked as
  * digests there too, so a bad one is reported by name and nothing is saved.
  */
+const containerIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{12,64}$/, 'a container ID is 12 to 64 lowercase hex characters');
+
 const entryList = z
   .array(z.string())
   .min(1, 'give at least one entry')
@@ -30,6 +34,7 @@ export const apiRequestSchemas = {
   'allowlist.export': z.object({}).strict(),
   'enforcement.set': z.object({ enabled: z.boolean() }).strict(),
   'mode.set': z.object({ mode: modeSchema }).strict(),
+  'notifications.set': z.object({ enabled: z.boolean() }).strict(),
   'check.run': z.object({}).strict(),
   'log.list': z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict(),
   'trust.list': z.object({}).strict(),
@@ -43,6 +48,11 @@ export const apiRequestSchemas = {
     .strict(),
   'trust.remove': z.object({ name: policyNameSchema }).strict(),
   'verify.run': z.object({ image: z.string().min(1).max(512) }).strict(),
+  'containers.list': z.object({}).strict(),
+  'containers.approve': z
+    .object({ containerId: containerIdSchema, label: labelSchema.optional() })
+    .strict(),
+  'containers.stop': z.object({ containerId: containerIdSchema }).strict(),
 } as const;
 
 export type ApiChannel = keyof typeof apiRequestSchemas;
@@ -51,6 +61,7 @@ export type ApiRequest<K extends ApiChannel> = z.input<(typeof apiRequestSchemas
 export interface EngineStatus {
   connection: ConnectionState;
   enforcement: { enabled: boolean; mode: Mode };
+  notifications: { enabled: boolean };
   counts: { allowlist: number; quarantined: number };
   /** True while this engine watches Docker and acts (a daemon or the desktop app). */
   enforcing: boolean;
@@ -75,6 +86,20 @@ export interface CheckReport {
   containers: ContainerVerdict[];
 }
 
+/** A container as the faces list it: what it runs, what Gatehouse decided, and why. */
+export interface ContainerView extends ContainerVerdict {
+  quarantined: boolean;
+  /** The last decision logged for it since the engine started. */
+  lastDecision?: DecisionRecord;
+}
+
+export interface ApproveResult {
+  /** What was allowlisted: the image's registry digest, or its image ID for a local image. */
+  digest: string;
+  /** A quarantined container is started again once approved. */
+  restarted: boolean;
+}
+
 export interface VerifyReport {
   ok: boolean;
   image: string;
@@ -93,12 +118,26 @@ export interface ApiResults {
   'allowlist.export': { text: string };
   'enforcement.set': EngineStatus;
   'mode.set': EngineStatus;
+  'notifications.set': EngineStatus;
   'check.run': CheckReport;
   'log.list': DecisionRecord[];
   'trust.list': TrustPolicy[];
   'trust.add': TrustPolicy;
   'trust.remove': { removed: string };
   'verify.run': VerifyReport;
+  'containers.list': ContainerView[];
+  'containers.approve': ApproveResult;
+  'containers.stop': { stopped: string };
+}
+
+/** What the engine pushes to the faces (IPC events, the browser bridge's WebSocket). */
+export interface ApiEvents {
+  decision: DecisionRecord;
+  connection: ConnectionState;
+  /** The policy or settings changed: refetch status, allowlist and trust policies. */
+  settings: Record<string, never>;
+  /** Containers may have changed: refetch the list. */
+  containers: Record<string, never>;
 }
 
 export type ApiResult<K extends ApiChannel> = ApiResults[K];

@@ -64,6 +64,8 @@ export const settingsSchema = z
     allowlist: z.array(allowlistEntrySchema),
     quarantine: z.record(z.string(), quarantineRecordSchema),
     trustPolicies: z.array(trustPolicySchema).default([]),
+    /** Desktop notifications when a container is stopped, quarantined or (audit) would be. */
+    notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

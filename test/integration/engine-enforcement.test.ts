@@ -195,3 +195,51 @@ describe('audit and quarantine modes', () => {
     expect(await state('suspect')).toBe('running');
   });
 });
+
+describe('what the faces show and do', () => {
+  it('lists containers with decisions, including the ones it removed', async () => {
+    engine = await startEngine(
+      configDirWith({ mode: 'enforce', allow: [allowedId] }),
+      dockerd.host,
+    );
+    await mustRun(dockerd, 'listed', 'enf/allowed:1');
+    await runDetached(dockerd, 'blocked', 'enf/unknown:1');
+    await waitFor(
+      'the blocked container to be removed',
+      async () => (await state('blocked')) === 'gone',
+    );
+    const list = await engine.listContainers();
+    expect(list.find((c) => c.containerName === 'listed')).toMatchObject({
+      allowed: true,
+      state: 'running',
+    });
+    expect(list.find((c) => c.containerName === 'blocked')).toMatchObject({
+      allowed: false,
+      state: 'removed',
+      imageId: unknownId,
+      lastDecision: { decision: 'removed' },
+    });
+  });
+
+  it('approving a quarantined container allowlists its image and starts it again', async () => {
+    engine = await startEngine(
+      configDirWith({ mode: 'quarantine', allow: [allowedId] }),
+      dockerd.host,
+    );
+    const id = await mustRun(dockerd, 'held', 'enf/unknown:1');
+    await waitFor(
+      'the container to be quarantined',
+      async () => (await state('held')) === 'exited',
+    );
+    const result = await engine.approveContainer(id.slice(0, 12), 'reviewed by the team');
+    expect(result).toEqual({ digest: unknownId, restarted: true });
+    expect(engine.store.get().allowlist.find((e) => e.digest === unknownId)).toMatchObject({
+      label: 'reviewed by the team',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await state('held')).toBe('running');
+    await expect(engine.approveContainer('0123456789ab')).rejects.toThrow(
+      /not known to Docker or to this engine/,
+    );
+  });
+});

@@ -23,12 +23,19 @@ export function engineHandlers(engine: Engine): ApiHandlers {
     'allowlist.export': async () => ({ text: engine.exportAllowlist() }),
     'enforcement.set': (r) => engine.setEnforcement(r.enabled),
     'mode.set': (r) => engine.setMode(r.mode),
+    'notifications.set': (r) => engine.setNotifications(r.enabled),
     'check.run': () => engine.check(),
     'log.list': async (r) => engine.log.read(r.limit),
     'trust.list': async () => engine.store.get().trustPolicies,
     'trust.add': (r) => engine.addTrustPolicy(r),
     'trust.remove': (r) => engine.removeTrustPolicy(r.name),
     'verify.run': (r) => engine.verifyImage(r.image),
+    'containers.list': () => engine.listContainers(),
+    'containers.approve': (r) => engine.approveContainer(r.containerId, r.label),
+    'containers.stop': async (r) => {
+      await engine.docker.getContainer(r.containerId).stop();
+      return { stopped: r.containerId };
+    },
   };
 }
 

@@ -1,26 +1,15 @@
-import { Agent } from 'node:http';
 import Docker from 'dockerode';
 import type { DockerHost } from './docker-host.js';
 
 /**
- * A dockerode client for a resolved host. Local sockets get a keep-alive agent: every
- * enforcement action is a few API calls, and reusing connections takes setup off that path.
+ * A dockerode client for a resolved host. No keep-alive agent: docker-modem runs
+ * `util.inspect` over each request's options, agent and its sockets included, and with an
+ * agent that cost grew with load until a storm of 50 starts took seconds per kill (profiled).
  */
-export interface DockerClient {
-  docker: Docker;
-  /** Closes idle kept-alive connections, so a stopped engine does not hold the process open. */
-  close(): void;
-}
-
-export function createDockerClient(host: DockerHost): DockerClient {
+export function createDockerClient(host: DockerHost): Docker {
   const url = new URL(host.url);
-  if (url.protocol === 'unix:') {
-    const agent = new Agent({ keepAlive: true });
-    // docker-modem passes `agent` through, though @types/dockerode does not declare it.
-    const options: Docker.DockerOptions & { agent: Agent } = { socketPath: url.pathname, agent };
-    return { docker: new Docker(options), close: () => agent.destroy() };
-  }
-  return { docker: dockerFor(host, url), close: () => undefined };
+  if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
+  return dockerFor(host, url);
 }
 
 function dockerFor(host: DockerHost, url: URL): Docker {

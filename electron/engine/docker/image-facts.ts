@@ -14,27 +14,25 @@ export interface ImageFacts {
  * Image inspect results per image ID. Caching is safe because an image ID is the digest of
  * the image's config: a RepoDigest once reported for it names a manifest of that very
  * config, so it never becomes wrong. Digests can be added later (a push), so a caller that
- * is about to deny asks again with `fresh`.
+ * is about to deny asks again for facts no older than a few seconds.
  */
 export class ImageFactsCache {
-  readonly #cache = new Map<string, Promise<ImageFacts>>();
+  readonly #cache = new Map<string, { facts: Promise<ImageFacts>; at: number }>();
 
   constructor(private readonly docker: Docker) {}
 
-  get(imageId: string): Promise<ImageFacts> {
-    let facts = this.#cache.get(imageId);
-    if (!facts) {
-      facts = this.#inspect(imageId);
-      this.#cache.set(imageId, facts);
-      // A failed lookup is not cached: the next caller tries again.
-      facts.catch(() => this.#cache.delete(imageId));
-    }
+  /** Cached facts, looked up again when older than `maxAgeMs`. */
+  get(imageId: string, maxAgeMs = Infinity): Promise<ImageFacts> {
+    const cached = this.#cache.get(imageId);
+    if (cached && performance.now() - cached.at <= maxAgeMs) return cached.facts;
+    const facts = this.#inspect(imageId);
+    const entry = { facts, at: performance.now() };
+    this.#cache.set(imageId, entry);
+    // A failed lookup is not cached: the next caller tries again.
+    facts.catch(() => {
+      if (this.#cache.get(imageId) === entry) this.#cache.delete(imageId);
+    });
     return facts;
-  }
-
-  fresh(imageId: string): Promise<ImageFacts> {
-    this.#cache.delete(imageId);
-    return this.get(imageId);
   }
 
   async #inspect(imageId: string): Promise<ImageFacts> {

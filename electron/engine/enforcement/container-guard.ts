@@ -50,6 +50,8 @@ export interface GuardHooks {
 export type Trigger = 'create' | 'start' | 'unpause' | 'restart' | `sweep:${string}`;
 
 const SWEEP_CONCURRENCY = 8;
+/** Image facts younger than this are not looked up again before a refusal. */
+const FRESH_MS = 5_000;
 const FACTS_CACHE_LIMIT = 5_000;
 
 /**
@@ -70,23 +72,17 @@ export class ContainerGuard {
   ) {}
 
   /**
-   * On `create`: resolve the container and its image ahead of its start. In enforce mode a
-   * refused container is removed right away, so it often never starts at all (`docker run`
-   * then fails); when the start wins the race, the start event stops it.
+   * On `create`: decides ahead of the start (resolving the container and its image, and
+   * verifying a signature if a policy asks for one), so at `start` the kill is the first call.
    */
   prepare(containerId: string, eventAt?: number): Promise<void> {
     return this.#serialised(containerId, async () => {
       const facts = await this.#inspect(containerId);
-      if (!facts) return;
       const policy = this.hooks.policy();
-      if (!policy.enabled || policy.mode !== 'enforce') {
-        await this.images.get(facts.imageId).catch(() => undefined);
-        return;
-      }
+      if (!facts || !policy.enabled) return;
       const { image, verdict } = await this.#decide(facts, policy.allowlist, true);
-      if (!verdict.allowed) await this.#enforce(facts, 'create', true, eventAt);
       // A signature verified now is recorded now; the start is then allowed by its new entry.
-      else if (verdict.allowedBy?.kind === 'signature')
+      if (verdict.allowedBy?.kind === 'signature')
         this.#log(facts, image, 'allowed', verdict, 'create', true, { eventAt });
     });
   }
@@ -209,9 +205,10 @@ export class ContainerGuard {
     try {
       let image = await this.images.get(facts.imageId);
       let verdict = decideImage(image, allowlist);
-      // Before refusing, look again: a push or pull may have given the image a digest since.
+      // Before refusing, look again unless just looked: a push or pull may have given the
+      // image a digest since. Facts from this container's own create event count as fresh.
       if (!verdict.allowed) {
-        image = await this.images.fresh(facts.imageId);
+        image = await this.images.get(facts.imageId, FRESH_MS);
         verdict = decideImage(image, allowlist);
       }
       if (!verdict.allowed) verdict = await this.hooks.admit(facts, image, verdict, record);
@@ -257,20 +254,18 @@ export class ContainerGuard {
     );
   }
 
+  /**
+   * One container's facts from the container list, not from inspect: inspect waits for the
+   * container's lock, which dockerd holds for the whole of a start, while the list answers at
+   * once. So the decision is ready when the start event comes.
+   */
   async #inspect(containerId: string): Promise<ContainerFacts | undefined> {
     try {
-      const info = await this.docker.getContainer(containerId).inspect();
-      const facts = {
-        id: info.Id,
-        name: info.Name.replace(/^\//, ''),
-        imageRef: info.Config.Image,
-        imageId: info.Image,
-      };
-      this.#remember(facts);
-      return { ...facts, running: info.State.Running, state: info.State.Status };
+      const list = await this.docker.listContainers({ all: true, filters: { id: [containerId] } });
+      const info = list.find((c) => c.Id === containerId || c.Id.startsWith(containerId));
+      return info ? this.#factsOf(info) : undefined;
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      // Fail closed: a container that cannot be inspected is decided on by its ID alone,
+      // Fail closed: a container that cannot be looked up is decided on by its ID alone,
       // and an unknown image is never allowed.
       return {
         id: containerId,
@@ -279,27 +274,31 @@ export class ContainerGuard {
         imageId: '(unknown)',
         running: true,
         state: 'unknown',
-        problem: `could not inspect the container: ${(error as Error).message}`,
+        problem: `could not look up the container: ${(error as Error).message}`,
       };
     }
   }
 
   async #list(): Promise<ContainerFacts[]> {
     const list = await this.docker.listContainers({ all: true });
-    return list.map((c) => {
-      const facts = {
-        id: c.Id,
-        name: (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
-        imageRef: c.Image,
-        imageId: c.ImageID,
-      };
-      this.#remember(facts);
-      return {
-        ...facts,
-        running: c.State === 'running' || c.State === 'paused' || c.State === 'restarting',
-        state: c.State,
-      };
-    });
+    return list.map((c) => this.#factsOf(c));
+  }
+
+  #factsOf(c: Docker.ContainerInfo): ContainerFacts {
+    const facts = {
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+      // The reference the container was created with (Docker shows the image ID instead
+      // once that reference no longer names the container's image).
+      imageRef: c.Image,
+      imageId: c.ImageID,
+    };
+    this.#remember(facts);
+    return {
+      ...facts,
+      running: c.State === 'running' || c.State === 'paused' || c.State === 'restarting',
+      state: c.State,
+    };
   }
 
   #remember(facts: Omit<ContainerFacts, 'running' | 'state'>): void {

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Settings = {
   allowlist: [],
   quarantine: {},
   trustPolicies: [],
+  notifications: { enabled: true },
 };
 
 /** A settings file that cannot be read as valid settings; it is left untouched. */

@@ -16,36 +16,29 @@ import {
   NoEngineError,
 } from '../../../../electron/cli/control-client.js';
 import { InvalidInputError } from '../../../../electron/engine/policy/allowlist-editor.js';
+import { apiChannels } from '../../../../shared/api/channels.js';
 
 /** Handlers that record what reached them; the engine's own are covered by integration tests. */
 function recordingHandlers(seen: unknown[]): ApiHandlers {
   const fail = async () => {
     throw new Error('not used here');
   };
-  return {
-    'status.get': fail,
-    'allowlist.list': fail,
+  const used: Partial<ApiHandlers> = {
     'allowlist.add': async (r) => {
       seen.push(r);
       if (r.entries.includes(`sha256:${'f'.repeat(64)}`))
         throw new InvalidInputError('Nothing was added: refused');
       return { added: r.entries, alreadyPresent: [] };
     },
-    'allowlist.remove': fail,
-    'allowlist.import': fail,
-    'allowlist.export': fail,
-    'enforcement.set': fail,
     'mode.set': async (r) => {
       seen.push(r);
       throw new Error('docker exploded');
     },
-    'check.run': fail,
-    'log.list': fail,
-    'trust.list': fail,
-    'trust.add': fail,
-    'trust.remove': fail,
-    'verify.run': fail,
   };
+  return {
+    ...Object.fromEntries(apiChannels.map((channel) => [channel, fail])),
+    ...used,
+  } as ApiHandlers;
 }
 
 describe('API dispatch', () => {
