@@ -1,5 +1,14 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { json } from '@sigstore/core';
+import {
+  MEDIA,
+  pushReferrer,
+  putManifest,
+  sha256Hex,
+  tagOf,
+  uploadBlob,
+  type Repo,
+} from './oci-push.js';
 
 /**
  * Makes real cosign-format signatures with node:crypto and pushes them to a registry over plain
@@ -16,14 +25,6 @@ const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+j
 const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
-const MEDIA = {
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  empty: 'application/vnd.oci.empty.v1+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-} as const;
 const IN_TOTO = 'application/vnd.in-toto+json';
 
 export interface SigningKey {
@@ -66,14 +67,6 @@ export interface SignatureLayer {
 
 export function signPayload(key: SigningKey, payload: Uint8Array): SignatureLayer {
   return { payload, signature: sign('sha256', payload, key.privateKey).toString('base64') };
-}
-
-/** A repository on a registry that takes anonymous pushes over HTTP (the test registry). */
-export interface Repo {
-  /** `127.0.0.1:PORT` */
-  host: string;
-  /** e.g. `team/app` */
-  path: string;
 }
 
 /** Pushes the `sha256-<hex>.sig` tag for an image, replacing any earlier one. */
@@ -235,140 +228,22 @@ function logEntry(rekor: TestRekor, body: string, integratedTime: number) {
  * manifest whose `subject` is the image; on a registry without the referrers API, also the
  * image's `sha256-<hex>` referrers tag, as the OCI distribution spec tells clients to.
  */
-export async function pushBundleReferrer(
+export function pushBundleReferrer(
   repo: Repo,
   imageDigest: string,
   bundle: string,
   /** What the referrer says the statement is; by default what it is. */
   predicateType = predicateOf(bundle),
 ): Promise<string> {
-  const image = await getManifest(repo, imageDigest);
-  if (image === undefined) throw new Error(`${repo.path}@${imageDigest} is not in the registry`);
-  const config = await uploadBlob(repo, '{}');
-  const layer = await uploadBlob(repo, bundle);
-  const annotations = {
-    'dev.sigstore.bundle.content': 'dsse-envelope',
-    'dev.sigstore.bundle.predicateType': predicateType,
-  };
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociManifest,
+  return pushReferrer(repo, imageDigest, {
     artifactType: SIGSTORE_BUNDLE_MEDIA_TYPE,
-    config: { mediaType: MEDIA.empty, ...config },
-    layers: [{ mediaType: SIGSTORE_BUNDLE_MEDIA_TYPE, ...layer }],
-    subject: { mediaType: image.mediaType, digest: imageDigest, size: image.bytes.length },
-    annotations,
-  };
-  const { digest, size } = await putManifest(repo, undefined, MEDIA.ociManifest, manifest);
-
-  const api = await fetch(`http://${repo.host}/v2/${repo.path}/referrers/${imageDigest}`);
-  await api.body?.cancel();
-  if (api.status !== 404) return digest;
-  const tag = tagOf(imageDigest);
-  const existing = await getManifest(repo, tag);
-  const listed =
-    existing === undefined
-      ? []
-      : (JSON.parse(existing.bytes.toString()).manifests as { digest: string }[]);
-  const entry = {
-    mediaType: MEDIA.ociManifest,
-    digest,
-    size,
-    artifactType: SIGSTORE_BUNDLE_MEDIA_TYPE,
-    annotations,
-  };
-  await putManifest(repo, tag, MEDIA.ociIndex, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociIndex,
-    manifests: [...listed.filter((m) => m.digest !== digest), entry],
+    layerMediaType: SIGSTORE_BUNDLE_MEDIA_TYPE,
+    content: bundle,
+    annotations: {
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      'dev.sigstore.bundle.predicateType': predicateType,
+    },
   });
-  return digest;
-}
-
-/** Pushes an OCI index over manifests already in the repository; returns its digest. */
-export async function pushIndex(
-  repo: Repo,
-  tag: string,
-  entries: readonly { digest: string; os: string; architecture: string }[],
-): Promise<string> {
-  const manifests = [];
-  for (const { digest, os, architecture } of entries) {
-    const manifest = await getManifest(repo, digest);
-    if (manifest === undefined) throw new Error(`${repo.path}@${digest} is not in the registry`);
-    manifests.push({
-      mediaType: manifest.mediaType,
-      digest,
-      size: manifest.bytes.length,
-      platform: { os, architecture },
-    });
-  }
-  const pushed = await putManifest(repo, tag, MEDIA.ociIndex, {
-    schemaVersion: 2,
-    mediaType: MEDIA.ociIndex,
-    manifests,
-  });
-  return pushed.digest;
-}
-
-/** A manifest's bytes and media type, or undefined if the registry has none by that name. */
-async function getManifest(
-  repo: Repo,
-  reference: string,
-): Promise<{ bytes: Buffer; mediaType: string } | undefined> {
-  const res = await fetch(`http://${repo.host}/v2/${repo.path}/manifests/${reference}`, {
-    headers: { accept: Object.values(MEDIA).join(', ') },
-  });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  if (res.status === 404) return undefined;
-  if (!res.ok) throw new Error(`GET manifest ${reference}: HTTP ${res.status} ${bytes.toString()}`);
-  return { bytes, mediaType: res.headers.get('content-type') ?? '' };
-}
-
-/** The two-step upload (POST, then PUT with the digest); returns the blob's descriptor fields. */
-async function uploadBlob(
-  repo: Repo,
-  content: Uint8Array | string,
-): Promise<{ digest: string; size: number }> {
-  const bytes = Buffer.from(content);
-  const digest = `sha256:${sha256Hex(bytes)}`;
-  const started = await fetch(`http://${repo.host}/v2/${repo.path}/blobs/uploads/`, {
-    method: 'POST',
-  });
-  await started.body?.cancel();
-  const location = started.headers.get('location');
-  if (started.status !== 202 || location === null)
-    throw new Error(`blob upload to ${repo.path}: HTTP ${started.status}`);
-  const url = new URL(location, `http://${repo.host}`);
-  url.searchParams.set('digest', digest);
-  const put = await fetch(url, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream' },
-    body: bytes,
-  });
-  if (put.status !== 201)
-    throw new Error(`blob upload to ${repo.path}: HTTP ${put.status} ${await put.text()}`);
-  await put.body?.cancel();
-  return { digest, size: bytes.length };
-}
-
-/** PUTs a manifest by tag, or by its digest when no tag is given. */
-async function putManifest(
-  repo: Repo,
-  tag: string | undefined,
-  mediaType: string,
-  manifest: object,
-): Promise<{ digest: string; size: number }> {
-  const bytes = Buffer.from(JSON.stringify(manifest));
-  const digest = `sha256:${sha256Hex(bytes)}`;
-  const res = await fetch(`http://${repo.host}/v2/${repo.path}/manifests/${tag ?? digest}`, {
-    method: 'PUT',
-    headers: { 'content-type': mediaType },
-    body: bytes,
-  });
-  if (res.status !== 201)
-    throw new Error(`PUT manifest ${tag ?? digest}: HTTP ${res.status} ${await res.text()}`);
-  await res.body?.cancel();
-  return { digest, size: bytes.length };
 }
 
 /** DSSE's pre-authentication encoding: what the envelope's signature covers. */
@@ -382,12 +257,4 @@ function predicateOf(bundle: string): string {
   return (
     JSON.parse(Buffer.from(dsseEnvelope.payload, 'base64').toString()) as { predicateType: string }
   ).predicateType;
-}
-
-function tagOf(digest: string): string {
-  return digest.replace(':', '-');
-}
-
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Tag, encode } from 'cbor2';
-import type { TargetDescriptor } from '../../../../../electron/engine/signatures/notation/signature-payload.js';
+import type { TargetDescriptor } from '../../electron/engine/signatures/notation/signature-payload.js';
+import { pushReferrer, type Repo } from './oci-push.js';
 
 const PAYLOAD_CONTENT_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
 export const LEAF_SUBJECT = 'C=US, ST=WA, L=Seattle, O=Gatehouse Test, CN=signer';
@@ -173,4 +174,18 @@ export function signCose(options: SignOptions): Uint8Array {
     ['io.cncf.notary.signingAgent', 'gatehouse-test'],
   ]);
   return encode(new Tag(18, [protectedBytes, unprotected, payload, new Uint8Array(signature)]));
+}
+
+/** Attaches a signature envelope to an image as `notation sign` does: an OCI 1.1 referrer. */
+export function pushNotationSignature(
+  repo: Repo,
+  imageDigest: string,
+  envelope: Uint8Array,
+  envelopeMediaType: 'application/jose+json' | 'application/cose',
+): Promise<string> {
+  return pushReferrer(repo, imageDigest, {
+    artifactType: 'application/vnd.cncf.notary.signature',
+    layerMediaType: envelopeMediaType,
+    content: envelope,
+  });
 }

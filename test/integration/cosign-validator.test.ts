@@ -14,13 +14,12 @@ import {
   generateSigningKey,
   pushBundleReferrer,
   pushCosignSignatures,
-  pushIndex,
   signBundle,
   signPayload,
   simpleSigningPayload,
-  type Repo,
   type SigningKey,
 } from '../env/cosign-signer.js';
+import { pushIndex, type Repo } from '../env/oci-push.js';
 import { connectDockerd } from '../env/dockerd.js';
 import { importImage, pushImage } from '../env/images.js';
 import { startRegistry } from '../env/registry.js';

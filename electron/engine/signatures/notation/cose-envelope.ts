@@ -38,7 +38,9 @@ const x5chainSchema = z
 
 /** Reads a COSE_Sign1 envelope (`application/cose`); checks its form, not its signature. */
 export function parseCoseEnvelope(envelope: Uint8Array): EnvelopeContent {
-  const message = decodeCbor(envelope, 'the COSE envelope');
+  // A plain Uint8Array copy: decoded from a Buffer (as blobs arrive), cbor2 hands back Buffer
+  // byte strings, which it would encode again through toJSON() into the Sig_structure.
+  const message = decodeCbor(Uint8Array.from(envelope), 'the COSE envelope');
   if (!(message instanceof Tag) || message.tag !== COSE_SIGN1_TAG) {
     throw new Rejection('the COSE envelope is not a tagged COSE_Sign1 message');
   }

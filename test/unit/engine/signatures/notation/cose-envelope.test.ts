@@ -4,7 +4,12 @@ import {
   verifyNotationSignature,
   type NotationVerificationOptions,
 } from '../../../../../electron/engine/signatures/notation/verify-notation-signature.js';
-import { LEAF_SUBJECT, createTestPki, signCose, type TestPki } from './test-signer.js';
+import {
+  LEAF_SUBJECT,
+  createTestPki,
+  signCose,
+  type TestPki,
+} from '../../../../env/notation-signer.js';
 
 // There are no COSE fixtures from notation; these envelopes are made here, as notation's COSE
 // envelope code makes them, with a CA and signing certificate from the openssl CLI.
@@ -189,5 +194,12 @@ describe('COSE_Sign1 envelopes', () => {
       ok: false,
       reason: 'the COSE io.cncf.notary.signingTime header is not a tag 1 epoch time',
     });
+  });
+});
+
+describe('COSE envelopes as a registry delivers them', () => {
+  it('verifies an envelope held in a Node Buffer, as blobs arrive from the registry client', () => {
+    const envelope = Buffer.from(signCose({ pki: ec, target: TARGET }));
+    expect(verifyCose(envelope)).toMatchObject({ ok: true });
   });
 });

@@ -4,7 +4,12 @@ import {
   type NotationVerificationOptions,
 } from '../../../../../electron/engine/signatures/notation/verify-notation-signature.js';
 import { readSignedImage } from './notation-fixtures.js';
-import { LEAF_SUBJECT, createTestPki, signJws, type TestPki } from './test-signer.js';
+import {
+  LEAF_SUBJECT,
+  createTestPki,
+  signJws,
+  type TestPki,
+} from '../../../../env/notation-signer.js';
 
 const TARGET = {
   digest: `sha256:${'ab'.repeat(32)}`,
