@@ -4,7 +4,7 @@ import { choice, positiveInt } from './arguments.js';
 import { DECISION_LOG_FILE } from '../engine/log/decision-log.js';
 import { defaultConfigDir } from '../engine/store/config-dir.js';
 import { callApi, type CliContext } from './api-access.js';
-import { runDaemon } from './commands/daemon.js';
+import { runDaemon, uiPort } from './commands/daemon.js';
 import { followDecisionLog } from './commands/log-follow.js';
 import { formatDecision, printJson, readInput, short } from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
@@ -35,7 +35,12 @@ export function buildProgram(): Command {
   program
     .command('daemon')
     .description('run the engine in the foreground until SIGINT/SIGTERM')
-    .action(() => runDaemon(ctx()));
+    .option(
+      '--ui [port]',
+      'also serve the UI to a browser on 127.0.0.1 (default port 0: a free one); prints its link',
+      uiPort,
+    )
+    .action((o: { ui?: true | number }) => runDaemon(ctx(), { uiPort: o.ui === true ? 0 : o.ui }));
 
   program
     .command('status')

@@ -1,16 +1,34 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { engineHandlers } from '../../engine/api/api-handlers.js';
+import {
+  startBrowserBridge,
+  type BrowserBridge,
+} from '../../engine/browser-bridge/browser-bridge.js';
 import { startControlServer } from '../../engine/control/control-server.js';
 import { controlSocketPath } from '../../engine/control/control-socket.js';
 import { Engine } from '../../engine/engine.js';
 import type { CliContext } from '../api-access.js';
 import { formatDecision } from '../output.js';
 
+export interface DaemonOptions {
+  /** Also serve the UI in a browser on 127.0.0.1, on this port (0: a free one). */
+  uiPort?: number | undefined;
+}
+
 /**
  * Runs the engine in the foreground until SIGINT/SIGTERM. Prints one line containing `ready`
- * once it watches events and has finished its first sweep (again after each reconnect).
+ * once it watches events and has finished its first sweep (again after each reconnect), and
+ * with `uiPort` one line `gatehouse ui: http://127.0.0.1:PORT/#token=...`.
  */
-export async function runDaemon(ctx: CliContext): Promise<void> {
+export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): Promise<void> {
+  // Checked before the engine takes the config folder's lock: a missing build fails at once.
+  const uiSite =
+    options.uiPort === undefined
+      ? undefined
+      : { port: options.uiPort, staticDir: builtRendererDir() };
   const engine = Engine.open({ configDir: ctx.configDir, dockerHost: ctx.dockerHost });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   engine.on('connection', (c) =>
@@ -35,13 +53,21 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     );
   });
   await engine.start();
-  let server: Server;
+  const handlers = engineHandlers(engine);
+  let server: Server | undefined;
+  let ui: BrowserBridge | undefined;
   try {
-    server = await startControlServer(controlSocketPath(ctx.configDir), engineHandlers(engine));
+    server = await startControlServer(controlSocketPath(ctx.configDir), handlers);
+    if (uiSite !== undefined) {
+      ui = await startBrowserBridge({ handlers, events: engine, ...uiSite });
+      say(`gatehouse ui: ${ui.url}`);
+    }
   } catch (error) {
+    server?.close();
     await engine.stop();
     throw error;
   }
+  const control = server;
   await new Promise<void>((resolve) => {
     let stopping = false;
     // The listeners stay until the process ends: conf's atomic writer (when-exit) re-raises
@@ -49,11 +75,36 @@ export async function runDaemon(ctx: CliContext): Promise<void> {
     const shutdown = () => {
       if (stopping) return;
       stopping = true;
-      server.close();
-      server.closeAllConnections();
-      void engine.stop().then(resolve);
+      control.close();
+      control.closeAllConnections();
+      void Promise.all([ui?.close(), engine.stop()]).then(() => resolve());
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/** `--ui [port]`: a TCP port, 0 for a free one. */
+export function uiPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535)
+    throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** GATEHOUSE_UI_DIR, else the package's dist/renderer, which must hold a built index.html. */
+function builtRendererDir(): string {
+  const dir = process.env['GATEHOUSE_UI_DIR'] ?? join(packageRoot(), 'dist', 'renderer');
+  if (!existsSync(join(dir, 'index.html')))
+    throw new Error(
+      `the browser UI is not built: ${join(dir, 'index.html')} does not exist; run \`npm run build\` first`,
+    );
+  return dir;
+}
+
+/** The nearest folder with a package.json above this module, from the sources or from dist/. */
+function packageRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
