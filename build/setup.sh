@@ -27,6 +27,12 @@ if ((node_major < 22)); then
     npm install --silent --no-audit --no-fund --prefix "$bootstrap" node@22 >/dev/null
   fi
   export PATH="$bootstrap/node_modules/.bin:$PATH"
+  # That Node trusts only its bundled CAs; npm's own `cafile` (a TLS-inspecting proxy's CA,
+  # say) must reach the Node processes too, or installs fail with SELF_SIGNED_CERT_IN_CHAIN.
+  cafile=$(npm config get cafile 2>/dev/null || true)
+  if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -n "$cafile" && "$cafile" != "null" && -f "$cafile" ]]; then
+    export NODE_EXTRA_CA_CERTS="$cafile"
+  fi
 fi
 echo "setup: node $(node --version), npm $(npm --version)"
 
