@@ -21,17 +21,19 @@ fi
 # npm resolves and runs install scripts with the Node that runs it; the machine's may be 20.
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if ((node_major < 22)); then
+  # Asked of the machine's npm first: its global npmrc (under its own prefix) may name a CA
+  # file, e.g. a TLS-inspecting proxy's, that an npm run by another Node would not read.
+  cafile=$(npm config get cafile 2>/dev/null || true)
   bootstrap="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse/node22"
   if [[ ! -x "$bootstrap/node_modules/.bin/node" ]]; then
     echo "setup: installing Node 22 from the npm registry into $bootstrap"
     npm install --silent --no-audit --no-fund --prefix "$bootstrap" node@22 >/dev/null
   fi
   export PATH="$bootstrap/node_modules/.bin:$PATH"
-  # That Node trusts only its bundled CAs; npm's own `cafile` (a TLS-inspecting proxy's CA,
-  # say) must reach the Node processes too, or installs fail with SELF_SIGNED_CERT_IN_CHAIN.
-  cafile=$(npm config get cafile 2>/dev/null || true)
-  if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -n "$cafile" && "$cafile" != "null" && -f "$cafile" ]]; then
-    export NODE_EXTRA_CA_CERTS="$cafile"
+  if [[ -n "$cafile" && "$cafile" != "null" && -f "$cafile" ]]; then
+    export npm_config_cafile="$cafile"
+    # Node itself trusts only its bundled CAs; the tests' and the app's HTTPS need this too.
+    export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-$cafile}"
   fi
 fi
 echo "setup: node $(node --version), npm $(npm --version)"
