@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,37 +8,19 @@ import type { BridgeEventMessage } from '../../electron/engine/browser-bridge/br
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { importImage } from '../env/images.js';
 import { removeAllContainers, runDetached } from '../env/containers.js';
-import { CLI, configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
+import { configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
+import { startUiDaemon, type UiDaemon } from './support/ui-daemon.js';
 
 /** `gatehouse daemon --ui` as a browser uses it, against the shared real dockerd. */
 let dockerd: DockerClient;
 let unknownId: string;
-let daemon: ChildProcess | undefined;
+let daemon: UiDaemon | undefined;
 
 /** A stand-in for the built renderer, which this test does not need. */
 function uiDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'gh-ui-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Gatehouse</title>');
   return dir;
-}
-
-/** Starts the daemon with the UI and resolves with the link it printed, once it is ready. */
-async function startUiDaemon(configDir: string): Promise<URL> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'daemon', '--ui', '0', '--config-dir', configDir, '--docker-host', dockerd.host],
-    { env: { ...process.env, GATEHOUSE_UI_DIR: uiDir() } },
-  );
-  daemon = child;
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const link = await waitFor('the daemon to print its UI link and ready', async () => {
-    if (child.exitCode !== null) throw new Error(`daemon exited: ${out}`);
-    const printed = /^gatehouse ui: (\S+)$/m.exec(out)?.[1];
-    return out.includes('gatehouse ready') && printed;
-  });
-  return new URL(link);
 }
 
 beforeAll(async () => {
@@ -50,20 +31,17 @@ beforeAll(async () => {
 beforeEach(() => removeAllContainers(dockerd));
 
 afterEach(async () => {
-  if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-    daemon.kill('SIGTERM');
-    await once(daemon, 'exit');
-  }
+  await daemon?.stop();
   daemon = undefined;
 });
 
 describe('gatehouse daemon --ui', () => {
   it('serves the API and live decisions to the holder of the printed token only', async () => {
     const configDir = configDirWith({ mode: 'enforce' });
-    const link = await startUiDaemon(configDir);
+    daemon = await startUiDaemon(configDir, dockerd.host, uiDir());
+    const { link, token } = daemon;
     expect(link.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const token = /^#token=([A-Za-z0-9_-]{43})$/.exec(link.hash)?.[1] ?? '';
-    expect(token).not.toBe('');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const status = (headers: Record<string, string>) =>
       fetch(`${link.origin}/api/status.get`, {
@@ -109,9 +87,7 @@ describe('gatehouse daemon --ui', () => {
       ws.terminate();
     }
 
-    daemon?.kill('SIGTERM');
-    const [code] = (await once(daemon as ChildProcess, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await daemon.stop()).toBe(0);
     await expect(fetch(`${link.origin}/`)).rejects.toThrow();
   });
 

@@ -1,0 +1,84 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StatusStore } from '../../../renderer/src/stores/status.svelte.js';
+import SettingsView from '../../../renderer/src/views/SettingsView.svelte';
+import { FakeApi, status } from './fake-api.js';
+
+let store: StatusStore | undefined;
+afterEach(() => store?.dispose());
+
+function setup(api: FakeApi) {
+  store = new StatusStore(api, { debounceMs: 10 }).start();
+  return render(SettingsView, { store });
+}
+
+describe('SettingsView', () => {
+  it('shows the Docker host, the connection and the settings', async () => {
+    setup(new FakeApi({ 'status.get': () => status() }));
+    expect(await screen.findByText('unix:///var/run/docker.sock')).toBeTruthy();
+    expect(screen.getByText('Connected')).toBeTruthy();
+    expect((screen.getByRole('switch', { name: 'Enforcement' }) as HTMLInputElement).checked).toBe(
+      true,
+    );
+    expect((screen.getByRole('radio', { name: /^Enforce/ }) as HTMLInputElement).checked).toBe(
+      true,
+    );
+    expect(screen.getByText(/only record which containers would have been stopped/)).toBeTruthy();
+  });
+
+  it('shows a pushed connection change without refetching', async () => {
+    const api = new FakeApi({ 'status.get': () => status() });
+    setup(api);
+    await screen.findByText('Connected');
+    api.emit('connection', {
+      state: 'disconnected',
+      dockerHost: 'unix:///var/run/docker.sock',
+      since: '2026-11-23T10:00:00.000Z',
+      error: 'connect ENOENT /var/run/docker.sock',
+    });
+    expect(await screen.findByText('Disconnected')).toBeTruthy();
+    expect(screen.getByText('connect ENOENT /var/run/docker.sock')).toBeTruthy();
+    expect(api.callsTo('status.get')).toHaveLength(1);
+  });
+
+  it('changes the mode, enforcement and notifications', async () => {
+    let current = status();
+    const api = new FakeApi({
+      'status.get': () => current,
+      'mode.set': ({ mode }) =>
+        (current = { ...current, enforcement: { ...current.enforcement, mode } }),
+      'enforcement.set': ({ enabled }) =>
+        (current = { ...current, enforcement: { ...current.enforcement, enabled } }),
+      'notifications.set': ({ enabled }) => (current = { ...current, notifications: { enabled } }),
+    });
+    setup(api);
+    await fireEvent.click(await screen.findByRole('radio', { name: /^Quarantine/ }));
+    await waitFor(() => expect(api.callsTo('mode.set')).toEqual([{ mode: 'quarantine' }]));
+    await fireEvent.click(screen.getByRole('switch', { name: 'Enforcement' }));
+    await waitFor(() => expect(api.callsTo('enforcement.set')).toEqual([{ enabled: false }]));
+    await fireEvent.click(screen.getByRole('switch', { name: 'Desktop notifications' }));
+    await waitFor(() => expect(api.callsTo('notifications.set')).toEqual([{ enabled: false }]));
+    await waitFor(() =>
+      expect(
+        (screen.getByRole('switch', { name: 'Enforcement' }) as HTMLInputElement).checked,
+      ).toBe(false),
+    );
+  });
+
+  it('shows why a change failed and the engine state again', async () => {
+    const api = new FakeApi({
+      'status.get': () => status(),
+      'mode.set': () => {
+        throw { code: 'failed', message: 'settings are locked', problems: ['settings are locked'] };
+      },
+    });
+    setup(api);
+    await fireEvent.click(await screen.findByRole('radio', { name: /^Audit/ }));
+    expect((await screen.findByRole('alert')).textContent).toContain('settings are locked');
+    await waitFor(() =>
+      expect((screen.getByRole('radio', { name: /^Enforce/ }) as HTMLInputElement).checked).toBe(
+        true,
+      ),
+    );
+  });
+});
