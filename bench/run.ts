@@ -12,6 +12,7 @@ import { importImage } from '../test/env/images.js';
 import { runDetached } from '../test/env/containers.js';
 import { startNaiveGuard } from './naive-guard.js';
 import { maxOverlap, summarize } from './stats.js';
+import { runRendererBench } from './renderer.js';
 import { runVerificationBench } from './verification.js';
 
 /**
@@ -227,6 +228,9 @@ function countLines(path: string): number {
   }
 }
 
-// BENCH_ONLY=core or BENCH_ONLY=verification runs only that part (core.json / verification.json).
-if (process.env['BENCH_ONLY'] !== 'verification') await main();
-if (process.env['BENCH_ONLY'] !== 'core') await runVerificationBench();
+// BENCH_ONLY=core, verification or renderer runs only that part (core.json, verification.json,
+// renderer.json).
+const only = process.env['BENCH_ONLY'];
+if (!only || only === 'core') await main();
+if (!only || only === 'verification') await runVerificationBench();
+if (!only || only === 'renderer') await runRendererBench();

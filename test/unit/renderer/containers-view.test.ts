@@ -95,6 +95,11 @@ describe('ContainersView', () => {
     setup(api);
     await fireEvent.click(await screen.findByRole('button', { name: 'Approve rogue' }));
     const form = screen.getByRole('form', { name: 'Approve rogue' });
+    // The containers the approval lets run are named before anything is saved.
+    expect(form.querySelector('.affected')?.textContent).toMatch(
+      /Containers of this image: .*rogue \(exited\)/,
+    );
+    expect(within(form).getByRole('button', { name: 'Keep blocked' })).toBeTruthy();
     await fireEvent.input(within(form).getByLabelText('Label (optional)'), {
       target: { value: 'vetted by sec' },
     });
