@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from '@playwright/test';
+import { launchChromium } from '../test/env/chromium.js';
 import { apiChannels, type ContainerView, type EngineStatus } from '../shared/api/channels.js';
 import type { ApiHandlers } from '../electron/engine/api/api-handlers.js';
 import type { EngineEvents } from '../electron/engine/engine.js';
 import { startBrowserBridge } from '../electron/engine/browser-bridge/browser-bridge.js';
+import { writeResults } from './results-file.js';
 import { summarize } from './stats.js';
 
 /**
@@ -18,15 +18,6 @@ import { summarize } from './stats.js';
  */
 const CONTAINERS = 500;
 const TRIALS = 10;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export async function runRendererBench(): Promise<void> {
   const root = resolve(import.meta.dirname, '../..');
@@ -36,10 +27,7 @@ export async function runRendererBench(): Promise<void> {
     events: new EventEmitter<EngineEvents>(),
     staticDir,
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   const firstRender: number[] = [];
   try {
     for (let i = 0; i < TRIALS; i++) {
@@ -57,24 +45,14 @@ export async function runRendererBench(): Promise<void> {
     await browser.close();
     await bridge.close();
   }
-  const results = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+  writeResults('renderer', {
     bundle: bundleSize(staticDir),
     firstRenderOf500Containers: {
       what: 'ms from navigation start to the 500th container row in the DOM (performance.now in the page)',
       containers: CONTAINERS,
       ms: summarize(firstRender),
     },
-  };
-  const out = join(root, 'bench/results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'renderer.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  });
 }
 
 function bundleSize(dir: string) {

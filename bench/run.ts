@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import Docker from 'dockerode';
 import type { Engine } from '../electron/engine/engine.js';
@@ -13,6 +13,7 @@ import { runDetached } from '../test/env/containers.js';
 import { startNaiveGuard } from './naive-guard.js';
 import { maxOverlap, summarize } from './stats.js';
 import { runRendererBench } from './renderer.js';
+import { writeResults } from './results-file.js';
 import { runVerificationBench } from './verification.js';
 
 /**
@@ -56,13 +57,7 @@ async function main(): Promise<void> {
     const sweep = await measureSweep(dockerd, engine);
     await engine.stop();
 
-    const results = {
-      date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+    writeResults('core', {
       docker: (await dockerd.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
       gatehouse: { latency, storm, sweep },
       naiveBaseline: naive,
@@ -74,12 +69,7 @@ async function main(): Promise<void> {
         'sweep of 300 containers <= 3000 ms':
           sweep.allowed.durationMs <= 3000 && sweep.removing.durationMs <= 3000,
       },
-    };
-    const out = resolve(import.meta.dirname, '../../bench/results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'core.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(JSON.stringify(results, null, 2));
-    console.log(`written to ${join(out, 'core.json')}`);
+    });
   } finally {
     await dockerd.dispose();
     rmSync(workDir, { recursive: true, force: true });

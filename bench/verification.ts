@@ -1,11 +1,11 @@
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { connect } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DecisionRecord } from '../shared/api/schemas.js';
 import type { TrustAnchor, TrustPolicy } from '../shared/api/trust-schemas.js';
 import type { Digest } from '../shared/digest.js';
@@ -32,6 +32,7 @@ import { startNotaryServer, type NotaryServer } from '../test/env/notary-server.
 import { createTestPki, pushNotationSignature, signJws } from '../test/env/notation-signer.js';
 import { getManifest } from '../test/env/oci-push.js';
 import { startRegistry, type Registry } from '../test/env/registry.js';
+import { writeResults } from './results-file.js';
 import { summarize } from './stats.js';
 
 /**
@@ -77,22 +78,11 @@ export async function runVerificationBench(): Promise<void> {
       images.cosignKeyLegacy,
       workDir,
     );
-    const results = {
-      date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+    writeResults('verification', {
       docker: (await dockerd.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
       coldVerification,
       allowlistedDecision,
-    };
-    const out = resolve(import.meta.dirname, '../../bench/results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'verification.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(JSON.stringify(results, null, 2));
-    console.log(`written to ${join(out, 'verification.json')}`);
+    });
   } finally {
     await dockerd.dispose();
     await Promise.all([registry.stop(), notary.stop()]);

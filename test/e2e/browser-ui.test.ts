@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { launchChromium } from '../env/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { containerState, mustRun, removeAllContainers, runDetached } from '../env/containers.js';
@@ -14,17 +15,6 @@ import { startUiDaemon, type UiDaemon } from '../integration/support/ui-daemon.j
  * test-results/screenshots as artifacts to look at.
  */
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
-// Playwright must not download browsers here; without the networking flags Chromium floods
-// the closed network with refused connections.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let dockerd: DockerClient;
 let browser: Browser;
@@ -41,7 +31,7 @@ beforeAll(async () => {
   dockerd = connectDockerd(inject('dockerdDir'));
   allowedId = await importImage(dockerd, 'e2e/allowed:1');
   unknownId = await importImage(dockerd, 'e2e/unknown:1');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

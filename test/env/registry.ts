@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { mkdtemp, open, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onProcessExit } from './process-exit.js';
+import { freePort } from './free-port.js';
 
 export interface Registry {
   /** `127.0.0.1:PORT`: dockerd allows plain HTTP to loopback registries without configuration. */
@@ -72,15 +72,4 @@ export async function startRegistry(): Promise<Registry> {
     if (ok) return { host, url, dir, logFile, stop };
     await sleep(100);
   }
-}
-
-/** A port free right now; the registry binds it a moment later (a small race, fine in tests). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
