@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { positiveInt } from '../arguments.js';
+import type { CliContext } from '../api-access.js';
+import { printJson } from '../output.js';
+import {
+  authzStatus,
+  DEFAULT_AUTHZ_SOCKET,
+  DEFAULT_DAEMON_CONFIG,
+  DEFAULT_PLUGIN_NAME,
+  DEFAULT_PLUGINS_DIR,
+  installAuthz,
+  probeInUse,
+  uninstallAuthz,
+  type AuthzInstallOptions,
+} from '../../engine/authz/authz-install.js';
+import { createDockerClient } from '../../engine/docker/docker-client.js';
+import { realHostEnvironment, resolveDockerHost } from '../../engine/docker/docker-host.js';
+
+interface SetupFlags {
+  name: string;
+  socket: string;
+  pluginsDir: string;
+  daemonConfig: string;
+  dockerdPid?: number;
+}
+
+function setupOptions(command: Command): Command {
+  return command
+    .option('--name <name>', 'plugin name', DEFAULT_PLUGIN_NAME)
+    .option(
+      '--socket <path>',
+      'the socket `gatehouse daemon --authz-socket` serves',
+      DEFAULT_AUTHZ_SOCKET,
+    )
+    .option('--plugins-dir <dir>', "dockerd's plugin spec folder", DEFAULT_PLUGINS_DIR)
+    .option(
+      '--daemon-config <file>',
+      "dockerd's configuration file (--config-file)",
+      DEFAULT_DAEMON_CONFIG,
+    )
+    .option(
+      '--dockerd-pid <pid>',
+      "dockerd's pid (default: from /var/run/docker.pid)",
+      positiveInt,
+    );
+}
+
+const optionsOf = (f: SetupFlags): AuthzInstallOptions => ({
+  name: f.name,
+  socketPath: f.socket,
+  pluginsDir: f.pluginsDir,
+  daemonConfig: f.daemonConfig,
+  dockerdPid: f.dockerdPid,
+});
+
+/** `gatehouse authz install | uninstall | status`: prevention mode on a Linux dockerd. */
+export function registerAuthzCommands(program: Command, ctx: () => CliContext): void {
+  const authz = program
+    .command('authz')
+    .description(
+      'prevention: make dockerd ask Gatehouse before a container is created or run (Linux)',
+    );
+
+  setupOptions(
+    authz
+      .command('install')
+      .description(
+        'write the plugin spec, add it to the daemon configuration and reload dockerd (SIGHUP); the plugin must answer first',
+      ),
+  )
+    .option('--force', 'install even if the plugin does not answer now')
+    .action(async (f: SetupFlags & { force?: boolean }) => {
+      for (const line of await installAuthz({ ...optionsOf(f), force: !!f.force }))
+        console.log(line);
+      console.log(
+        'prevention is on once dockerd has reloaded; `gatehouse authz status` checks it. Keep the plugin running: while it is down, every Docker call fails after about 32 s (`gatehouse authz uninstall` undoes this, plugin running or not)',
+      );
+    });
+
+  setupOptions(
+    authz.command('uninstall').description('undo install: works whether the plugin runs or not'),
+  ).action((f: SetupFlags) => {
+    for (const line of uninstallAuthz(optionsOf(f))) console.log(line);
+  });
+
+  setupOptions(
+    authz
+      .command('status')
+      .description('whether dockerd is configured for the plugin, uses it, and whether it answers'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (f: SetupFlags & { json?: boolean }) => {
+      const status = await authzStatus(optionsOf(f));
+      // Asking dockerd is safe only when the plugin answers: otherwise the call itself hangs.
+      let inUse: boolean | undefined;
+      let dockerProblem: string | undefined;
+      if (status.answers) {
+        try {
+          inUse = await pluginInUse(ctx(), status.name, status.socketPath);
+        } catch (error) {
+          dockerProblem = (error as Error).message;
+        }
+      }
+      if (f.json)
+        return printJson({
+          ...status,
+          ...(inUse === undefined ? {} : { inUse }),
+          ...(dockerProblem ? { dockerProblem } : {}),
+        });
+      console.log(`plugin:      ${status.name}`);
+      console.log(
+        `spec:        ${status.specSocket ? `${status.specFile} -> unix://${status.specSocket}` : `${status.specFile} (absent)`}`,
+      );
+      console.log(
+        `configured:  ${status.configured ? 'yes' : 'no'} (authorization-plugins in ${status.daemonConfig})`,
+      );
+      console.log(
+        `answers:     ${status.answers ? `yes, on ${status.socketPath}` : `NO: ${status.socketPath}: ${status.problem ?? ''}`}`,
+      );
+      console.log(
+        `dockerd:     ${inUse === undefined ? `not asked (${dockerProblem ?? 'the plugin is down, so every Docker call would hang for about 32 s; start it or run `gatehouse authz uninstall`'})` : inUse ? 'uses the plugin: prevention is on' : 'does not use the plugin: reactive only'}`,
+      );
+    });
+}
+
+/**
+ * Whether dockerd asks the plugin: `docker info` lists the plugins it was started with; one a
+ * SIGHUP added shows only through a probe the plugin sees. Within 5 s.
+ */
+async function pluginInUse(ctx: CliContext, name: string, socketPath: string): Promise<boolean> {
+  const docker = createDockerClient(resolveDockerHost(ctx.dockerHost, realHostEnvironment()));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('dockerd did not answer within 5 s')), 5_000);
+  });
+  const ask = async () => {
+    const info = (await docker.info()) as { Plugins?: { Authorization?: string[] | null } };
+    if (info.Plugins?.Authorization?.includes(name)) return true;
+    return probeInUse(
+      socketPath,
+      (query) =>
+        new Promise<void>((resolve, reject) =>
+          docker.modem.dial(
+            { path: '/_ping?', method: 'GET', options: query, statusCodes: { 200: true } },
+            (error) => (error ? reject(error as Error) : resolve()),
+          ),
+        ),
+    );
+  };
+  try {
+    return await Promise.race([ask(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

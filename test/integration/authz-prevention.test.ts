@@ -1,0 +1,283 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ApprovalQueue,
+  askThrough,
+  type PendingApproval,
+} from '../../electron/engine/authz/approval-queue.js';
+import { EngineAuthzDecider } from '../../electron/engine/authz/engine-decider.js';
+import { Engine } from '../../electron/engine/engine.js';
+import { containerState, must, removeAllContainers } from '../env/containers.js';
+import { importImage } from '../env/images.js';
+import { startPluginBed, type PluginBed } from './support/authz-plugin.js';
+import { configDirWith } from './support/engine-harness.js';
+
+/**
+ * Prevention: a private dockerd started with `--authorization-plugin` asks Gatehouse's plugin
+ * (served here, with the engine's policy) before any container is created or run.
+ */
+let bed: PluginBed;
+let engine: Engine;
+let allowedId: string;
+let unknownId: string;
+let configDir: string;
+
+const docker = (...args: string[]) => bed.dockerd.docker(args);
+const ok = (...args: string[]) => must(bed.dockerd, args);
+
+beforeAll(async () => {
+  bed = await startPluginBed();
+  allowedId = await importImage(bed.dockerd, 'prev/allowed:1');
+  unknownId = await importImage(bed.dockerd, 'prev/unknown:1');
+  configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+  // The policy only: the reactive guard is not started, so whatever is refused here was
+  // refused by the plugin.
+  engine = Engine.open({ configDir, dockerHost: bed.dockerd.host });
+  bed.decider = new EngineAuthzDecider(engine.docker, engine);
+});
+
+afterAll(async () => {
+  await bed?.dispose();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await removeAllContainers(bed.dockerd);
+  // Every test starts from the allowlist holding only the allowed image.
+  const extra = engine.store
+    .get()
+    .allowlist.map((e) => e.digest)
+    .filter((d) => d !== allowedId);
+  if (extra.length) await engine.removeFromAllowlist(extra);
+  if (!engine.store.get().allowlist.some((e) => e.digest === allowedId))
+    await engine.addToAllowlist([allowedId]);
+});
+
+describe('prevention by the authorization plugin', () => {
+  it('refuses docker run of a non-allowed image: the message, no container, no output, no file', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gh-prev-out-'));
+    try {
+      const r = await docker(
+        'run',
+        '--network',
+        'none',
+        '--name',
+        'intruder',
+        '-v',
+        `${out}:/out`,
+        'prev/unknown:1',
+        'sh',
+        '-c',
+        'touch /out/written; echo RAN',
+      );
+      expect(r.code).toBe(125);
+      expect(r.stdout).not.toContain('RAN');
+      expect(r.stderr).toContain(`authorization denied by plugin ${bed.name}: gatehouse: `);
+      expect(r.stderr).toContain(`image prev/unknown:1 (${unknownId}) may not create a container`);
+      expect(r.stderr).toContain('not on the allowlist');
+      expect(r.stderr).toContain(`gatehouse allowlist add ${unknownId}`);
+      expect(await containerState(bed.dockerd, 'intruder')).toBe('gone');
+      expect(await ok('ps', '-aq')).toBe('');
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a retagged image: the name means nothing, the image ID decides', async () => {
+    await ok('tag', 'prev/unknown:1', 'prev/allowed:impostor');
+    const r = await docker('run', '--rm', '--network', 'none', 'prev/allowed:impostor', 'true');
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(unknownId);
+    await ok('rmi', 'prev/allowed:impostor');
+  });
+
+  it('lets an allowed image run, by name and by image ID', async () => {
+    expect(
+      (await ok('run', '--rm', '--network', 'none', 'prev/allowed:1', 'echo', 'hello')).trim(),
+    ).toBe('hello');
+    expect(await ok('run', '--rm', '--network', 'none', allowedId, 'echo', 'again')).toBe('again');
+  });
+
+  it('approving with the command from the message lets the very same docker run through', async () => {
+    const r = await docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'hi');
+    expect(r.code).toBe(125);
+    const command = /gatehouse allowlist add (sha256:[0-9a-f]{64})/.exec(r.stderr);
+    expect(command?.[1]).toBe(unknownId);
+    await engine.addToAllowlist([unknownId]);
+    expect(await ok('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'hi')).toBe('hi');
+  });
+
+  it('refuses to start, exec into or unpause a container whose image is no longer allowed', async () => {
+    await ok('create', '--network', 'none', '--name', 'stopped', 'prev/allowed:1', 'sleep', '300');
+    await ok(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'running',
+      'prev/allowed:1',
+      'sleep',
+      '300',
+    );
+    await ok(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'paused',
+      'prev/allowed:1',
+      'sleep',
+      '300',
+    );
+    await ok('pause', 'paused');
+    await engine.removeFromAllowlist([allowedId]);
+
+    const start = await docker('start', 'stopped');
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toContain(`image prev/allowed:1 (${allowedId}) may not start container`);
+    expect(await containerState(bed.dockerd, 'stopped')).toBe('created');
+
+    const exec = await docker('exec', 'running', 'echo', 'inside');
+    expect(exec.code).not.toBe(0);
+    expect(exec.stdout).not.toContain('inside');
+    expect(exec.stderr).toContain('may not exec container');
+
+    const unpause = await docker('unpause', 'paused');
+    expect(unpause.code).not.toBe(0);
+    expect(unpause.stderr).toContain('may not unpause container');
+    expect(await containerState(bed.dockerd, 'paused')).toBe('paused');
+
+    const restart = await docker('restart', 'running');
+    expect(restart.stderr).toContain('may not restart container');
+
+    // Stopping and removing are never refused.
+    await ok('rm', '-f', 'stopped', 'running', 'paused');
+  });
+
+  it('refuses 50 parallel creates of a non-allowed image, every one, without deadlock', async () => {
+    const started = performance.now();
+    const runs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        docker(
+          'run',
+          '-d',
+          '--network',
+          'none',
+          '--name',
+          `storm-${i}`,
+          'prev/unknown:1',
+          'sleep',
+          '300',
+        ),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    for (const r of runs) {
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain('may not create a container');
+    }
+    expect(await ok('ps', '-aq')).toBe('');
+    // Every decision called back into dockerd (image inspect) while dockerd waited on the
+    // plugin; a plugin that served one request at a time would hang until dockerd's timeout.
+    expect(elapsed).toBeLessThan(25_000);
+  });
+
+  it('answers its own callbacks while a start waits on a decision (no deadlock)', async () => {
+    const id = await ok('create', '--network', 'none', 'prev/allowed:1', 'true');
+    // A fresh decider has nothing cached: deciding the start needs a container inspect and an
+    // image inspect, both authorized by this same plugin while the start is pending.
+    bed.decider = new EngineAuthzDecider(engine.docker, engine);
+    const started = performance.now();
+    expect((await docker('start', id)).code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('cannot be bypassed through the raw API: no Content-Type, encoded or doubled paths', async () => {
+    const raw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          { socketPath: bed.dockerd.socketPath, method: 'POST', path, headers },
+          (res) => {
+            let text = '';
+            res.on('data', (b: Buffer) => (text += b.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ Image: 'prev/unknown:1', Cmd: ['true'] }));
+      });
+    const json = { 'Content-Type': 'application/json' };
+    // dockerd forwards no body to the plugin without a JSON Content-Type, yet still creates.
+    for (const [path, headers] of [
+      ['/v1.41/containers/create', {}],
+      ['/v1.41/containers/create', { 'Content-Type': 'text/plain' }],
+      ['/v1.41/containers%2Fcreate', json],
+      ['/v1.41//containers/create', json],
+      ['/v1.41/containers/create', json],
+    ] as const) {
+      const r = await raw(path, headers);
+      expect(r.status, `${path} ${JSON.stringify(headers)}: ${r.text}`).not.toBe(201);
+    }
+    expect(await ok('ps', '-aq')).toBe('');
+  });
+
+  it('just in time: an approval given while docker run waits lets it proceed; a denial refuses', async () => {
+    const queue = new ApprovalQueue(10_000);
+    bed.decider = new EngineAuthzDecider(
+      engine.docker,
+      engine,
+      askThrough(queue, (digest, label) => engine.addToAllowlist([digest], label)),
+    );
+    try {
+      const asked = once(queue, 'asked') as Promise<[PendingApproval]>;
+      const denied = docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'no');
+      const [question] = await asked;
+      expect(question).toMatchObject({ imageRef: 'prev/unknown:1', digest: unknownId });
+      queue.answer(question.id, false);
+      const refused = await denied;
+      expect(refused.code).toBe(125);
+      expect(refused.stderr).toContain('not approved in time');
+
+      const askedAgain = once(queue, 'asked') as Promise<[PendingApproval]>;
+      const approved = docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'yes');
+      const [again] = await askedAgain;
+      await new Promise((r) => setTimeout(r, 300)); // docker run really waits meanwhile
+      queue.answer(again.id, true);
+      const ran = await approved;
+      expect(ran.stderr).toBe('');
+      expect(ran.stdout.trim()).toBe('yes');
+      expect(engine.store.get().allowlist.find((e) => e.digest === unknownId)?.label).toBe(
+        'prev/unknown:1 approved just in time',
+      );
+    } finally {
+      bed.decider = new EngineAuthzDecider(engine.docker, engine);
+    }
+  });
+
+  it('passes everything that runs nothing, even with an empty allowlist', async () => {
+    await engine.removeFromAllowlist([allowedId]);
+    expect((await docker('ps', '-a')).code).toBe(0);
+    expect((await docker('images')).code).toBe(0);
+    expect((await docker('image', 'inspect', 'prev/unknown:1')).code).toBe(0);
+    expect((await docker('tag', 'prev/unknown:1', 'prev/other:1')).code).toBe(0);
+    expect((await docker('rmi', 'prev/other:1')).code).toBe(0);
+  });
+
+  it('lets everything run in audit mode (the reactive guard reports instead)', async () => {
+    await engine.setMode('audit');
+    try {
+      expect(
+        await ok('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'audited'),
+      ).toBe('audited');
+    } finally {
+      await engine.setMode('enforce');
+    }
+  });
+});
