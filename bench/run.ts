@@ -14,6 +14,7 @@ import { startNaiveGuard } from './naive-guard.js';
 import { maxOverlap, summarize } from './stats.js';
 import { runRendererBench } from './renderer.js';
 import { writeResults } from './results-file.js';
+import { runPreventionBench } from './prevention.js';
 import { runVerificationBench } from './verification.js';
 
 /**
@@ -218,9 +219,11 @@ function countLines(path: string): number {
   }
 }
 
-// BENCH_ONLY=core, verification or renderer runs only that part (core.json, verification.json,
-// renderer.json).
+// BENCH_ONLY=core, prevention, verification or renderer runs only that part (core.json,
+// prevention.json, verification.json, renderer.json).
 const only = process.env['BENCH_ONLY'];
 if (!only || only === 'core') await main();
+// After core: prevention.json sets its figures beside core.json's reactive ones.
+if (!only || only === 'prevention') await runPreventionBench();
 if (!only || only === 'verification') await runVerificationBench();
 if (!only || only === 'renderer') await runRendererBench();

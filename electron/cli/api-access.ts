@@ -17,6 +17,11 @@ const WRITES = new Set<ApiChannel>([
   'allowlist.import',
   'enforcement.set',
   'mode.set',
+  'instance.add',
+  'instance.enable',
+  'instance.disable',
+  'instance.remove',
+  'instance.set-digest',
 ]);
 
 export interface Answer<K extends ApiChannel> {

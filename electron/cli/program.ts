@@ -8,6 +8,8 @@ import { runDaemon, uiPort } from './commands/daemon.js';
 import { followDecisionLog } from './commands/log-follow.js';
 import { formatDecision, printJson, readInput, short } from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
+import { registerAuthzCommands } from './commands/authz.js';
+import { registerInstanceCommands } from './commands/instance.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, error: 1, usage: 2, notAllowed: 3 } as const;
@@ -40,7 +42,13 @@ export function buildProgram(): Command {
       'also serve the UI to a browser on 127.0.0.1 (default port 0: a free one); prints its link',
       uiPort,
     )
-    .action((o: { ui?: true | number }) => runDaemon(ctx(), { uiPort: o.ui === true ? 0 : o.ui }));
+    .option(
+      '--authz-socket <path>',
+      'also serve the Docker authorization plugin (prevention) on this unix socket',
+    )
+    .action((o: { ui?: true | number; authzSocket?: string }) =>
+      runDaemon(ctx(), { uiPort: o.ui === true ? 0 : o.ui, authzSocket: o.authzSocket }),
+    );
 
   program
     .command('status')
@@ -181,6 +189,8 @@ export function buildProgram(): Command {
     });
 
   registerTrustCommands(program, ctx);
+  registerAuthzCommands(program, ctx);
+  registerInstanceCommands(program, ctx);
   return program;
 }
 

@@ -27,7 +27,6 @@ import {
   InvalidInputError,
   removeEntries,
 } from './policy/allowlist-editor.js';
-import { indexAllowlist } from './policy/allowlist-policy.js';
 import { SettingsStore } from './store/settings-store.js';
 import { addPolicy, removePolicy, type NewTrustPolicy } from './policy/trust-policy-editor.js';
 import type { TrustPolicy } from '../../shared/api/trust-schemas.js';
@@ -43,6 +42,9 @@ import type { ContainerFacts } from './enforcement/container-guard.js';
 import type { ImageFacts } from './docker/image-facts.js';
 import type { Verdict } from './policy/allowlist-policy.js';
 import { lockStore } from './store/store-lock.js';
+import { InstanceManager } from './instances/instance-manager.js';
+import { effectiveAllowlist } from './instances/instance-editor.js';
+import { decideImage as decideImageByAllowlist } from './policy/allowlist-policy.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -81,6 +83,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #monitor: EventMonitor;
   readonly #registry: RegistryClient;
   readonly #verification: VerificationService;
+  /** Managed containers (issue 5): run from saved definitions, pinned by digest. */
+  readonly instances: InstanceManager;
   /** The last decision per container since start, for the faces' container list. */
   readonly #lastDecision = new Map<string, DecisionRecord>();
   #policy: GuardPolicy;
@@ -131,6 +135,17 @@ export class Engine extends EventEmitter<EngineEvents> {
       admit: (facts, image, refusal, record) => this.#admit(facts, image, refusal, record),
     });
     this.#monitor = new EventMonitor(this.docker, this.host.url, options.backoff);
+    this.instances = new InstanceManager({
+      docker: this.docker,
+      settings: () => this.store.get(),
+      save: (change, sweep) => this.#save(change, sweep),
+      resolveTag: (reference) =>
+        this.#registry.repository(reference).resolveTag(reference.tag ?? 'latest'),
+      verify: (policy, reference, digest) => this.#verification.verify(policy, reference, digest),
+      check: (allowlist) => this.#guard.check(allowlist),
+      registryOptions: () => options.registry ?? registryOptionsFromDocker(),
+      validators: options.validators ?? defaultValidators(),
+    });
   }
 
   /** Opens the settings (throws SettingsFileError on a broken file) without enforcing yet. */
@@ -169,12 +184,17 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.emit('ready');
       });
     });
+    // Managed containers are adopted (or started) once Docker is watched and swept.
+    this.on('ready', () => {
+      this.instances.adopt().catch((error: unknown) => this.emit('problem', error as Error));
+    });
     this.#monitor.start();
   }
 
   async stop(): Promise<void> {
     this.#monitor.stop();
     this.#monitor.removeAllListeners();
+    await this.instances.settled();
     await this.#sweeps;
     await this.#unlock?.();
     this.#unlock = undefined;
@@ -397,6 +417,31 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
   }
 
+  /**
+   * Prevention (the authorization plugin): decides on an image before a container of it is
+   * created or runs, with the guard's policy (allowlist, then trust policies and signature
+   * verification; a verified signature is recorded). `enforcing` is false when enforcement is
+   * off or in audit mode: the plugin then lets everything through, the guard reports.
+   */
+  async decideImageForAdmission(
+    imageRef: string,
+    image: ImageFacts,
+  ): Promise<{ enforcing: boolean; verdict: Verdict }> {
+    const policy = this.#policy;
+    const enforcing = policy.enabled && policy.mode !== 'audit';
+    const refusal = decideImageByAllowlist(image, policy.allowlist);
+    if (refusal.allowed || !enforcing) return { enforcing, verdict: refusal };
+    const facts: ContainerFacts = {
+      id: '',
+      name: '',
+      imageRef,
+      imageId: image.imageId,
+      running: false,
+      state: 'authz',
+    };
+    return { enforcing, verdict: await this.#admit(facts, image, refusal, true) };
+  }
+
   async #admit(
     facts: ContainerFacts,
     image: ImageFacts,
@@ -467,7 +512,7 @@ function policyOf(settings: Settings): GuardPolicy {
   return {
     enabled: settings.enforcement.enabled,
     mode: settings.enforcement.mode,
-    allowlist: indexAllowlist(settings.allowlist),
+    allowlist: effectiveAllowlist(settings.allowlist, settings.instances),
     quarantine: settings.quarantine,
   };
 }

@@ -8,6 +8,7 @@ import {
   type AnchorKind,
   type TrustPolicy,
 } from './trust-schemas.js';
+import { instanceRequestSchemas, type InstanceResults } from './instance-schemas.js';
 
 /**
  * The one API contract every face uses (CLI over the control socket, Electron IPC, browser
@@ -53,6 +54,7 @@ export const apiRequestSchemas = {
     .object({ containerId: containerIdSchema, label: labelSchema.optional() })
     .strict(),
   'containers.stop': z.object({ containerId: containerIdSchema }).strict(),
+  ...instanceRequestSchemas,
 } as const;
 
 export type ApiChannel = keyof typeof apiRequestSchemas;
@@ -109,7 +111,7 @@ export interface VerifyReport {
   reason: string;
 }
 
-export interface ApiResults {
+export interface ApiResults extends InstanceResults {
   'status.get': EngineStatus;
   'allowlist.list': AllowlistEntry[];
   'allowlist.add': { added: string[]; alreadyPresent: string[] };

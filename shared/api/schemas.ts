@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { digestProblem, type Digest } from '../digest.js';
 import { trustPolicySchema } from './trust-schemas.js';
+import { instanceSchema } from './instance-schemas.js';
 
 /** Schemas for what crosses a boundary: the settings file, API requests, log records. */
 
@@ -66,6 +67,8 @@ export const settingsSchema = z
     trustPolicies: z.array(trustPolicySchema).default([]),
     /** Desktop notifications when a container is stopped, quarantined or (audit) would be. */
     notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
+    /** Managed containers (issue 5); files saved before them load with none. */
+    instances: z.array(instanceSchema).default([]),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
@@ -82,6 +85,7 @@ export const allowedBySchema = z.discriminatedUnion('kind', [
     validator: z.string(),
     signer: z.string(),
   }),
+  z.object({ kind: z.literal('instance'), digest: z.string(), instance: z.string() }),
 ]);
 export type AllowedBy = z.infer<typeof allowedBySchema>;
 

@@ -12,10 +12,14 @@ import { controlSocketPath } from '../../engine/control/control-socket.js';
 import { Engine } from '../../engine/engine.js';
 import type { CliContext } from '../api-access.js';
 import { formatDecision } from '../output.js';
+import { startAuthzServer, type AuthzServer } from '../../engine/authz/authz-server.js';
+import { EngineAuthzDecider } from '../../engine/authz/engine-decider.js';
 
 export interface DaemonOptions {
   /** Also serve the UI in a browser on 127.0.0.1, on this port (0: a free one). */
   uiPort?: number | undefined;
+  /** Also serve the Docker authorization plugin (prevention mode) on this unix socket. */
+  authzSocket?: string | undefined;
 }
 
 /**
@@ -52,7 +56,26 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       `gatehouse ready: watching ${engine.host.url} (enforcement ${enforcement.enabled ? 'on' : 'off'}, mode ${enforcement.mode}, config ${ctx.configDir})`,
     );
   });
-  await engine.start();
+  // The plugin first: while dockerd is configured for it and it is not up, every Docker call
+  // (the engine's own included) waits ~32 s. It needs the policy only, not the running engine.
+  let authz: AuthzServer | undefined;
+  if (options.authzSocket !== undefined) {
+    authz = await startAuthzServer({
+      socketPath: options.authzSocket,
+      decider: new EngineAuthzDecider(engine.docker, engine),
+      decided: (what, decision) => {
+        if (!decision.allowed)
+          say(`${new Date().toISOString()} PREVENTED   ${what.kind}: ${decision.message}`);
+      },
+    });
+    say(`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
+  }
+  try {
+    await engine.start();
+  } catch (error) {
+    await authz?.close();
+    throw error;
+  }
   const handlers = engineHandlers(engine);
   let server: Server | undefined;
   let ui: BrowserBridge | undefined;
@@ -64,6 +87,8 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
     }
   } catch (error) {
     server?.close();
+    await ui?.close();
+    await authz?.close();
     await engine.stop();
     throw error;
   }
@@ -77,7 +102,7 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       stopping = true;
       control.close();
       control.closeAllConnections();
-      void Promise.all([ui?.close(), engine.stop()]).then(() => resolve());
+      void Promise.all([ui?.close(), authz?.close(), engine.stop()]).then(() => resolve());
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);

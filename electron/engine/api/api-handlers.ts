@@ -36,6 +36,12 @@ export function engineHandlers(engine: Engine): ApiHandlers {
       await engine.docker.getContainer(r.containerId).stop();
       return { stopped: r.containerId };
     },
+    'instance.list': () => engine.instances.list(),
+    'instance.add': (r) => engine.instances.add(r),
+    'instance.enable': (r) => engine.instances.enable(r.name),
+    'instance.disable': (r) => engine.instances.disable(r.name, r.dryRun),
+    'instance.remove': (r) => engine.instances.remove(r.name, r.dryRun),
+    'instance.set-digest': (r) => engine.instances.setDigest(r.name, r.digest, r.dryRun),
   };
 }
 

@@ -107,12 +107,15 @@ export class ContainerGuard {
     return containers.length;
   }
 
-  /** Decides on every container without acting (`gatehouse check`). */
-  async check(): Promise<ContainerVerdict[]> {
+  /**
+   * Decides on every container without acting (`gatehouse check`); with `allowlist`, under
+   * that one instead of the current one (what a change would do, before it is made).
+   */
+  async check(allowlist?: AllowlistIndex): Promise<ContainerVerdict[]> {
     const containers = await this.#list();
     const policy = this.hooks.policy();
     return mapLimit(containers, SWEEP_CONCURRENCY, async (c) => {
-      const { image, verdict } = await this.#decide(c, policy.allowlist, false);
+      const { image, verdict } = await this.#decide(c, allowlist ?? policy.allowlist, false);
       return {
         containerId: c.id,
         containerName: c.name,

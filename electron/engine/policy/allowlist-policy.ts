@@ -7,8 +7,11 @@ export interface Verdict {
   allowedBy?: AllowedBy;
 }
 
+/** An entry of the effective allowlist; `instance` names the managed container it came from. */
+export type IndexedEntry = AllowlistEntry & { instance?: string };
+
 /** The allowlist indexed by digest, rebuilt whenever the allowlist changes. */
-export type AllowlistIndex = ReadonlyMap<string, AllowlistEntry>;
+export type AllowlistIndex = ReadonlyMap<string, IndexedEntry>;
 
 export function indexAllowlist(entries: readonly AllowlistEntry[]): AllowlistIndex {
   return new Map(entries.map((e) => [e.digest, e]));
@@ -26,11 +29,15 @@ export function decideImage(
     const entry = allowlist.get(digest);
     if (entry) {
       const what = digest === image.imageId ? 'image ID' : 'digest';
-      const allowedBy: AllowedBy = {
-        kind: 'entry',
-        digest,
-        ...(entry.label ? { label: entry.label } : {}),
-      };
+      const allowedBy: AllowedBy = entry.instance
+        ? { kind: 'instance', digest, instance: entry.instance }
+        : { kind: 'entry', digest, ...(entry.label ? { label: entry.label } : {}) };
+      if (entry.instance)
+        return {
+          allowed: true,
+          reason: `${what} ${digest} is the digest of enabled instance "${entry.instance}"`,
+          allowedBy,
+        };
       return {
         allowed: true,
         reason: `${what} ${digest} is on the allowlist${entry.label ? ` (${entry.label})` : ''}`,

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   quarantine: {},
   trustPolicies: [],
   notifications: { enabled: true },
+  instances: [],
 };
 
 /** A settings file that cannot be read as valid settings; it is left untouched. */

@@ -42,6 +42,12 @@ const CHANNELS = {
   'containers.list': true,
   'containers.approve': true,
   'containers.stop': true,
+  'instance.list': true,
+  'instance.add': true,
+  'instance.enable': true,
+  'instance.disable': true,
+  'instance.remove': true,
+  'instance.set-digest': true,
 } as const satisfies Record<ApiChannel, true>;
 
 const EVENTS = {

@@ -54,3 +54,9 @@ export const API_EVENTS: readonly ApiEventName[] = [
   'settings',
   'containers',
 ];
+export type {
+  AffectedContainer,
+  InstanceChange,
+  InstanceView,
+  NewInstance,
+} from '../../../shared/api/instance-schemas.js';

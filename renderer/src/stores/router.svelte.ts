@@ -1,4 +1,11 @@
-export const VIEWS = ['containers', 'allowlist', 'trust', 'activity', 'settings'] as const;
+export const VIEWS = [
+  'containers',
+  'allowlist',
+  'trust',
+  'instances',
+  'activity',
+  'settings',
+] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export interface Route {
