@@ -227,9 +227,11 @@ describe('what the faces show and do', () => {
       dockerd.host,
     );
     const id = await mustRun(dockerd, 'held', 'enf/unknown:1');
-    await waitFor(
-      'the container to be quarantined',
-      async () => (await state('held')) === 'exited',
+    // The record is written after the kill: wait for it, as the face shows it only then.
+    await waitFor('the container to be quarantined', async () =>
+      Object.keys(engine?.store.get().quarantine ?? {}).some(
+        (key) => id.startsWith(key) || key.startsWith(id),
+      ),
     );
     const result = await engine.approveContainer(id.slice(0, 12), 'reviewed by the team');
     expect(result).toEqual({ digest: unknownId, restarted: true });
