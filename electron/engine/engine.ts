@@ -5,6 +5,7 @@ import type {
   CheckReport,
   ContainerView,
   EngineStatus,
+  PendingApproval,
   VerifyReport,
 } from '../../shared/api/channels.js';
 import type { ConnectionState, DecisionRecord, Mode, Settings } from '../../shared/api/schemas.js';
@@ -45,6 +46,7 @@ import { lockStore } from './store/store-lock.js';
 import { InstanceManager } from './instances/instance-manager.js';
 import { effectiveAllowlist } from './instances/instance-editor.js';
 import { decideImage as decideImageByAllowlist } from './policy/allowlist-policy.js';
+import { ApprovalQueue } from './authz/approval-queue.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -65,6 +67,8 @@ export interface EngineEvents {
   swept: [{ trigger: Trigger; containers: number; durationMs: number }];
   ready: [];
   settings: [Settings];
+  /** A just-in-time approval was asked or settled (prevention mode). */
+  approvals: [PendingApproval[]];
   /** Something went wrong that the engine survived; faces show it. */
   problem: [Error];
 }
@@ -85,6 +89,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #verification: VerificationService;
   /** Managed containers (issue 5): run from saved definitions, pinned by digest. */
   readonly instances: InstanceManager;
+  /** Prevention mode's just-in-time questions: creates waiting in dockerd for an answer. */
+  readonly approvals = new ApprovalQueue();
   /** The last decision per container since start, for the faces' container list. */
   readonly #lastDecision = new Map<string, DecisionRecord>();
   #policy: GuardPolicy;
@@ -98,6 +104,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private constructor(readonly options: EngineOptions) {
     super();
     this.store = SettingsStore.open(options.configDir);
+    const approvalsChanged = () => this.emit('approvals', this.approvals.pending());
+    this.approvals.on('asked', approvalsChanged);
+    this.approvals.on('settled', approvalsChanged);
     this.log = new DecisionLog(options.configDir);
     this.host = resolveDockerHost(
       options.dockerHost,
@@ -206,6 +215,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       connection: this.#monitor.state,
       enforcement: settings.enforcement,
       notifications: settings.notifications,
+      prevention: settings.prevention,
       counts: {
         allowlist: settings.allowlist.length,
         quarantined: Object.keys(settings.quarantine).length,
@@ -352,6 +362,29 @@ export class Engine extends EventEmitter<EngineEvents> {
   async setNotifications(enabled: boolean): Promise<EngineStatus> {
     await this.#save((s) => ({ ...s, notifications: { enabled } }), false);
     return this.status();
+  }
+
+  /** Prevention mode: whether the plugin asks (see `approvals`) before refusing a create. */
+  async setPreventionAsk(ask: boolean): Promise<EngineStatus> {
+    await this.#save((s) => ({ ...s, prevention: { ask } }), false);
+    return this.status();
+  }
+
+  /**
+   * Answers a just-in-time question. Approving allowlists the digest first (so the reactive
+   * guard allows the container too), then lets the waiting create proceed. False when the
+   * question is no longer pending (answered elsewhere, timed out).
+   */
+  async answerApproval(
+    id: string,
+    approve: boolean,
+    label?: string,
+  ): Promise<{ answered: boolean }> {
+    const pending = this.approvals.pending().find((a) => a.id === id);
+    if (!pending) return { answered: false };
+    if (approve)
+      await this.addToAllowlist([pending.digest], label ?? pending.imageRef.slice(0, 200));
+    return { answered: this.approvals.answer(id, approve) };
   }
 
   async setMode(mode: Mode): Promise<EngineStatus> {

@@ -54,6 +54,11 @@ export const apiRequestSchemas = {
     .object({ containerId: containerIdSchema, label: labelSchema.optional() })
     .strict(),
   'containers.stop': z.object({ containerId: containerIdSchema }).strict(),
+  'prevention.set': z.object({ ask: z.boolean() }).strict(),
+  'approvals.list': z.object({}).strict(),
+  'approvals.answer': z
+    .object({ id: z.uuid(), approve: z.boolean(), label: labelSchema.optional() })
+    .strict(),
   ...instanceRequestSchemas,
 } as const;
 
@@ -64,6 +69,8 @@ export interface EngineStatus {
   connection: ConnectionState;
   enforcement: { enabled: boolean; mode: Mode };
   notifications: { enabled: boolean };
+  /** Prevention mode: ask before refusing a create of an unknown image. */
+  prevention: { ask: boolean };
   counts: { allowlist: number; quarantined: number };
   /** True while this engine watches Docker and acts (a daemon or the desktop app). */
   enforcing: boolean;
@@ -111,6 +118,17 @@ export interface VerifyReport {
   reason: string;
 }
 
+/** A create waiting inside dockerd for a person to approve or deny its image. */
+export interface PendingApproval {
+  id: string;
+  imageRef: string;
+  /** What approving allowlists: the registry digest, else the image ID. */
+  digest: string;
+  reason: string;
+  askedAt: string;
+  expiresAt: string;
+}
+
 export interface ApiResults extends InstanceResults {
   'status.get': EngineStatus;
   'allowlist.list': AllowlistEntry[];
@@ -130,6 +148,9 @@ export interface ApiResults extends InstanceResults {
   'containers.list': ContainerView[];
   'containers.approve': ApproveResult;
   'containers.stop': { stopped: string };
+  'prevention.set': EngineStatus;
+  'approvals.list': PendingApproval[];
+  'approvals.answer': { answered: boolean };
 }
 
 /** What the engine pushes to the faces (IPC events, the browser bridge's WebSocket). */
@@ -140,6 +161,8 @@ export interface ApiEvents {
   settings: Record<string, never>;
   /** Containers may have changed: refetch the list. */
   containers: Record<string, never>;
+  /** A just-in-time approval was asked or settled: refetch `approvals.list`. */
+  approvals: Record<string, never>;
 }
 
 export type ApiResult<K extends ApiChannel> = ApiResults[K];

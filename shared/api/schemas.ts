@@ -69,6 +69,8 @@ export const settingsSchema = z
     notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
     /** Managed containers (issue 5); files saved before them load with none. */
     instances: z.array(instanceSchema).default([]),
+    /** Prevention mode: ask a person before refusing a create of an unknown image. */
+    prevention: z.object({ ask: z.boolean() }).strict().default({ ask: false }),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

@@ -4,13 +4,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ApprovalQueue,
-  askThrough,
-  type PendingApproval,
-} from '../../electron/engine/authz/approval-queue.js';
+import { preventionAsk } from '../../electron/cli/commands/daemon.js';
+import { dispatch, engineHandlers } from '../../electron/engine/api/api-handlers.js';
 import { EngineAuthzDecider } from '../../electron/engine/authz/engine-decider.js';
 import { Engine } from '../../electron/engine/engine.js';
+import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api/channels.js';
 import { containerState, must, removeAllContainers } from '../env/containers.js';
 import { importImage } from '../env/images.js';
 import { startPluginBed, type PluginBed } from './support/authz-plugin.js';
@@ -28,6 +26,9 @@ let configDir: string;
 
 const docker = (...args: string[]) => bed.dockerd.docker(args);
 const ok = (...args: string[]) => must(bed.dockerd, args);
+/** The engine's API as every face reaches it (validated requests). */
+const api = <K extends ApiChannel>(channel: K, request: ApiRequest<K>) =>
+  dispatch(engineHandlers(engine), channel, request) as Promise<ApiResult<K>>;
 
 beforeAll(async () => {
   bed = await startPluginBed();
@@ -228,37 +229,80 @@ describe('prevention by the authorization plugin', () => {
     expect(await ok('ps', '-aq')).toBe('');
   });
 
-  it('just in time: an approval given while docker run waits lets it proceed; a denial refuses', async () => {
-    const queue = new ApprovalQueue(10_000);
-    bed.decider = new EngineAuthzDecider(
-      engine.docker,
-      engine,
-      askThrough(queue, (digest, label) => engine.addToAllowlist([digest], label)),
-    );
-    try {
-      const asked = once(queue, 'asked') as Promise<[PendingApproval]>;
-      const denied = docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'no');
-      const [question] = await asked;
-      expect(question).toMatchObject({ imageRef: 'prev/unknown:1', digest: unknownId });
-      queue.answer(question.id, false);
-      const refused = await denied;
-      expect(refused.code).toBe(125);
-      expect(refused.stderr).toContain('not approved in time');
+  describe('just in time, asked through the API (prevention.set, approvals.list, approvals.answer)', () => {
+    const run = (word: string) =>
+      docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', word);
+    /** The question the waiting create asked, as the faces list it. */
+    const question = async () => {
+      await once(engine, 'approvals');
+      const [pending, ...more] = await api('approvals.list', {});
+      expect(more).toEqual([]);
+      expect(pending).toMatchObject({ imageRef: 'prev/unknown:1', digest: unknownId });
+      return pending as NonNullable<typeof pending>;
+    };
 
-      const askedAgain = once(queue, 'asked') as Promise<[PendingApproval]>;
-      const approved = docker('run', '--rm', '--network', 'none', 'prev/unknown:1', 'echo', 'yes');
-      const [again] = await askedAgain;
+    beforeAll(async () => {
+      // The daemon's decider: it reads the setting at each refusal.
+      bed.decider = new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine));
+      expect((await api('prevention.set', { ask: true })).prevention).toEqual({ ask: true });
+    });
+
+    afterAll(async () => {
+      await api('prevention.set', { ask: false });
+      bed.decider = new EngineAuthzDecider(engine.docker, engine);
+    });
+
+    it('approve lets that very docker run proceed and records the digest', async () => {
+      const approved = run('yes');
+      const pending = await question();
       await new Promise((r) => setTimeout(r, 300)); // docker run really waits meanwhile
-      queue.answer(again.id, true);
+      expect(await api('approvals.answer', { id: pending.id, approve: true })).toEqual({
+        answered: true,
+      });
       const ran = await approved;
       expect(ran.stderr).toBe('');
       expect(ran.stdout.trim()).toBe('yes');
       expect(engine.store.get().allowlist.find((e) => e.digest === unknownId)?.label).toBe(
-        'prev/unknown:1 approved just in time',
+        'prev/unknown:1',
       );
-    } finally {
-      bed.decider = new EngineAuthzDecider(engine.docker, engine);
-    }
+      expect(await api('approvals.list', {})).toEqual([]);
+    });
+
+    it('deny refuses it and records nothing', async () => {
+      const denied = run('no');
+      const pending = await question();
+      await api('approvals.answer', { id: pending.id, approve: false });
+      const refused = await denied;
+      expect(refused.code).toBe(125);
+      expect(refused.stderr).toContain('not approved in time');
+      expect(engine.store.get().allowlist.some((e) => e.digest === unknownId)).toBe(false);
+    });
+
+    it("no answer refuses it after 15 s, inside dockerd's plugin timeout", async () => {
+      const started = performance.now();
+      const unanswered = run('late');
+      const pending = await question();
+      const refused = await unanswered;
+      expect(performance.now() - started).toBeGreaterThan(14_000);
+      expect(refused.code).toBe(125);
+      expect(refused.stderr).toContain('not approved in time');
+      expect(await api('approvals.answer', { id: pending.id, approve: true })).toEqual({
+        answered: false,
+      });
+      expect(engine.store.get().allowlist.some((e) => e.digest === unknownId)).toBe(false);
+    });
+
+    it('asking off: the same docker run is refused at once', async () => {
+      await api('prevention.set', { ask: false });
+      try {
+        const refused = await run('off');
+        expect(refused.code).toBe(125);
+        expect(refused.stderr).not.toContain('not approved in time');
+        expect(engine.approvals.pending()).toEqual([]);
+      } finally {
+        await api('prevention.set', { ask: true });
+      }
+    });
   });
 
   it('passes everything that runs nothing, even with an empty allowlist', async () => {

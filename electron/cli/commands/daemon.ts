@@ -62,7 +62,7 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
   if (options.authzSocket !== undefined) {
     authz = await startAuthzServer({
       socketPath: options.authzSocket,
-      decider: new EngineAuthzDecider(engine.docker, engine),
+      decider: new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine)),
       decided: (what, decision) => {
         if (!decision.allowed)
           say(`${new Date().toISOString()} PREVENTED   ${what.kind}: ${decision.message}`);
@@ -107,6 +107,21 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/**
+ * The plugin's just-in-time question, read from the setting at each refusal: off, nobody is
+ * asked (undefined: a plain denial at once); on, the create waits for an answer in a face
+ * (`approvals.answer` records the digest before approving). The queue's 15 s stay inside the
+ * plugin's 20 s decision bound, itself inside dockerd's plugin timeout.
+ */
+export function preventionAsk(
+  engine: Engine,
+): (imageRef: string, digest: string, reason: string) => Promise<boolean | undefined> {
+  return async (imageRef, digest, reason) => {
+    if (!engine.store.get().prevention.ask) return undefined;
+    return (await engine.approvals.ask(imageRef, digest, reason)) === 'approved';
+  };
 }
 
 /** `--ui [port]`: a TCP port, 0 for a free one. */

@@ -36,6 +36,9 @@ export function engineHandlers(engine: Engine): ApiHandlers {
       await engine.docker.getContainer(r.containerId).stop();
       return { stopped: r.containerId };
     },
+    'prevention.set': (r) => engine.setPreventionAsk(r.ask),
+    'approvals.list': async () => engine.approvals.pending(),
+    'approvals.answer': (r) => engine.answerApproval(r.id, r.approve, r.label),
     'instance.list': () => engine.instances.list(),
     'instance.add': (r) => engine.instances.add(r),
     'instance.enable': (r) => engine.instances.enable(r.name),

@@ -1,16 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import type { PendingApproval } from '../../../shared/api/channels.js';
 
-/** A create waiting inside dockerd for a person to approve or deny its image. */
-export interface PendingApproval {
-  id: string;
-  imageRef: string;
-  /** What approving allowlists: the registry digest, else the image ID. */
-  digest: string;
-  reason: string;
-  askedAt: string;
-  expiresAt: string;
-}
+export type { PendingApproval };
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'timeout';
 
@@ -23,8 +15,8 @@ export interface ApprovalQueueEvents {
  * Just-in-time approval: a create of an unknown image waits here while a face shows the
  * question. Creates of the same digest share one question; no answer within the timeout
  * (kept inside the plugin server's own bound, itself inside dockerd's plugin timeout) is a
- * denial. Recording an approved digest is the approver's job (the allowlist API), so the
- * question only decides this wait.
+ * denial. Recording an approved digest is the approver's job (`Engine.answerApproval`), so
+ * the question only decides this wait.
  */
 export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   readonly #byDigest = new Map<
@@ -79,19 +71,4 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     waiting.settle(approve ? 'approved' : 'denied');
     return true;
   }
-}
-
-/**
- * The decider's `ask`: waits for the answer and, on approval, records the digest before the
- * create proceeds (so the reactive guard, too, allows the container when it starts).
- */
-export function askThrough(
-  queue: ApprovalQueue,
-  record: (digest: string, label: string) => Promise<unknown>,
-): (imageRef: string, digest: string, reason: string) => Promise<boolean> {
-  return async (imageRef, digest, reason) => {
-    if ((await queue.ask(imageRef, digest, reason)) !== 'approved') return false;
-    await record(digest, `${imageRef} approved just in time`.slice(0, 200));
-    return true;
-  };
 }

@@ -32,10 +32,16 @@ export class EngineAuthzDecider implements AuthzDecider {
     private readonly docker: Docker,
     private readonly policy: AdmissionPolicy,
     /**
-     * Just-in-time approval for creates (not wired to a setting or a face yet): asked for a
-     * refused image, resolves true when a person approved it (and recorded its digest).
+     * Just-in-time approval for creates (the daemon's `preventionAsk`, on with the
+     * `prevention.ask` setting): asked for a refused image, resolves true when a person
+     * approved it (and recorded its digest), false when denied or unanswered, undefined when
+     * nobody was asked (a plain denial).
      */
-    private readonly ask?: (imageRef: string, digest: string, reason: string) => Promise<boolean>,
+    private readonly ask?: (
+      imageRef: string,
+      digest: string,
+      reason: string,
+    ) => Promise<boolean | undefined>,
   ) {
     this.#images = new ImageFactsCache(docker);
   }
@@ -60,7 +66,9 @@ export class EngineAuthzDecider implements AuthzDecider {
     const decision = await this.#decide(image, facts, 'create a container');
     if (decision.allowed || !this.ask) return decision;
     const digest = facts.digests[0] ?? facts.imageId;
-    if (await this.ask(image, digest, decision.message))
+    const approved = await this.ask(image, digest, decision.message);
+    if (approved === undefined) return decision;
+    if (approved)
       return { allowed: true, message: `image ${image} (${digest}) approved just in time` };
     return { allowed: false, message: `${decision.message} (not approved in time)` };
   }

@@ -37,15 +37,18 @@ export class EventBridge {
     // The settings themselves stay in the engine: clients refetch what they show.
     const settings = () => this.#send({ event: 'settings', data: {} });
     const swept = () => this.#send({ event: 'containers', data: {} });
+    const approvals = () => this.#send({ event: 'approvals', data: {} });
     events.on('decision', decision);
     events.on('connection', connection);
     events.on('settings', settings);
     events.on('swept', swept);
+    events.on('approvals', approvals);
     this.#unsubscribe = () => {
       events.off('decision', decision);
       events.off('connection', connection);
       events.off('settings', settings);
       events.off('swept', swept);
+      events.off('approvals', approvals);
     };
   }
 

@@ -17,14 +17,17 @@ export function forwardEngineEvents(engine: EngineEventSource, send: EventSink):
   const connection = (state: ConnectionState) => send('connection', state);
   const settings = () => send('settings', {});
   const swept = () => send('containers', {});
+  const approvals = () => send('approvals', {});
   engine.on('decision', decision);
   engine.on('connection', connection);
   engine.on('settings', settings);
   engine.on('swept', swept);
+  engine.on('approvals', approvals);
   return () => {
     engine.off('decision', decision);
     engine.off('connection', connection);
     engine.off('settings', settings);
     engine.off('swept', swept);
+    engine.off('approvals', approvals);
   };
 }

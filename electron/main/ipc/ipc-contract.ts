@@ -48,6 +48,9 @@ const CHANNELS = {
   'instance.disable': true,
   'instance.remove': true,
   'instance.set-digest': true,
+  'prevention.set': true,
+  'approvals.list': true,
+  'approvals.answer': true,
 } as const satisfies Record<ApiChannel, true>;
 
 const EVENTS = {
@@ -55,6 +58,7 @@ const EVENTS = {
   connection: true,
   settings: true,
   containers: true,
+  approvals: true,
 } as const satisfies Record<keyof ApiEvents, true>;
 
 export const IPC_API_CHANNELS = Object.freeze(Object.keys(CHANNELS)) as readonly ApiChannel[];

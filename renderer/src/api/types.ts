@@ -9,6 +9,7 @@ export type {
   EngineStatus,
   VerifyReport,
   ApproveResult,
+  PendingApproval,
 } from '../../../shared/api/channels.js';
 export type {
   AllowlistEntry,
@@ -53,6 +54,7 @@ export const API_EVENTS: readonly ApiEventName[] = [
   'connection',
   'settings',
   'containers',
+  'approvals',
 ];
 export type {
   AffectedContainer,

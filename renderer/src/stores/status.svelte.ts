@@ -30,4 +30,8 @@ export class StatusStore extends Resource<EngineStatus> {
   async setNotifications(enabled: boolean): Promise<void> {
     this.data = await attempt(() => this.api.call('notifications.set', { enabled }));
   }
+
+  async setPreventionAsk(ask: boolean): Promise<void> {
+    this.data = await attempt(() => this.api.call('prevention.set', { ask }));
+  }
 }

@@ -50,6 +50,7 @@ describe('SettingsView', () => {
       'enforcement.set': ({ enabled }) =>
         (current = { ...current, enforcement: { ...current.enforcement, enabled } }),
       'notifications.set': ({ enabled }) => (current = { ...current, notifications: { enabled } }),
+      'prevention.set': ({ ask }) => (current = { ...current, prevention: { ask } }),
     });
     setup(api);
     await fireEvent.click(await screen.findByRole('radio', { name: /^Quarantine/ }));
@@ -58,6 +59,12 @@ describe('SettingsView', () => {
     await waitFor(() => expect(api.callsTo('enforcement.set')).toEqual([{ enabled: false }]));
     await fireEvent.click(screen.getByRole('switch', { name: 'Desktop notifications' }));
     await waitFor(() => expect(api.callsTo('notifications.set')).toEqual([{ enabled: false }]));
+    const ask = screen.getByRole('switch', {
+      name: 'Ask before refusing a new image (prevention mode)',
+    });
+    expect((ask as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(ask);
+    await waitFor(() => expect(api.callsTo('prevention.set')).toEqual([{ ask: true }]));
     await waitFor(() =>
       expect(
         (screen.getByRole('switch', { name: 'Enforcement' }) as HTMLInputElement).checked,

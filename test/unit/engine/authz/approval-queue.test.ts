@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalQueue, askThrough } from '../../../../electron/engine/authz/approval-queue.js';
+import { ApprovalQueue } from '../../../../electron/engine/authz/approval-queue.js';
 
 const DIGEST = `sha256:${'e'.repeat(64)}`;
 
@@ -33,19 +33,5 @@ describe('ApprovalQueue', () => {
     const queue = new ApprovalQueue(50);
     expect(await queue.ask('team/app:1', DIGEST, 'why')).toBe('timeout');
     expect(queue.pending()).toEqual([]);
-  });
-
-  it('askThrough records an approved digest before the create proceeds, nothing otherwise', async () => {
-    const queue = new ApprovalQueue(5_000);
-    const recorded: string[] = [];
-    const ask = askThrough(queue, async (digest, label) => recorded.push(`${digest} ${label}`));
-    const yes = ask('team/app:1', DIGEST, 'why');
-    queue.answer(queue.pending()[0]?.id ?? '', true);
-    expect(await yes).toBe(true);
-    expect(recorded).toEqual([`${DIGEST} team/app:1 approved just in time`]);
-    const no = ask('team/app:1', DIGEST, 'why');
-    queue.answer(queue.pending()[0]?.id ?? '', false);
-    expect(await no).toBe(false);
-    expect(recorded).toHaveLength(1);
   });
 });

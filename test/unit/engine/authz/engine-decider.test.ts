@@ -113,7 +113,7 @@ describe('EngineAuthzDecider', () => {
 
   it('asks just in time when asked to, and lets the create through only if approved', async () => {
     const asked: string[] = [];
-    const answer = { value: true };
+    const answer: { value: boolean | undefined } = { value: true };
     const decider = new EngineAuthzDecider(fakeDocker([]), policy(), async (ref, digest) => {
       asked.push(`${ref} ${digest}`);
       return answer.value;
@@ -126,6 +126,11 @@ describe('EngineAuthzDecider', () => {
     expect(denied).toMatchObject({ allowed: false });
     expect(denied.message).toContain('not approved in time');
     expect(asked).toEqual([`team/evil:1 ${UNKNOWN}`, `team/evil:1 ${UNKNOWN}`]);
+    // Nobody asked (the setting is off): the plain denial.
+    answer.value = undefined;
+    const plain = await decider.decideCreate('team/evil:1');
+    expect(plain).toMatchObject({ allowed: false });
+    expect(plain.message).not.toContain('not approved in time');
   });
 
   it('formats a denial on one line', () => {

@@ -29,6 +29,7 @@ const status: EngineStatus = {
   },
   enforcement: { enabled: true, mode: 'enforce' },
   notifications: { enabled: false },
+  prevention: { ask: false },
   counts: { allowlist: 0, quarantined: 0 },
   enforcing: true,
   ready: true,
@@ -285,17 +286,20 @@ describe("the bridge's event WebSocket", () => {
     engine.emit('connection', status.connection);
     engine.emit('settings', DEFAULT_SETTINGS);
     engine.emit('swept', { trigger: 'sweep:connected', containers: 3, durationMs: 1 });
-    await expect.poll(() => messages.length).toBe(5);
+    engine.emit('approvals', []);
+    await expect.poll(() => messages.length).toBe(6);
     expect(messages).toEqual([
       { event: 'decision', data: decision },
       { event: 'containers', data: {} },
       { event: 'connection', data: status.connection },
       { event: 'settings', data: {} },
       { event: 'containers', data: {} },
+      { event: 'approvals', data: {} },
     ]);
 
     await bridge.close();
     expect(engine.listenerCount('decision')).toBe(0);
+    expect(engine.listenerCount('approvals')).toBe(0);
     if (ws.readyState !== WebSocket.CLOSED) await once(ws, 'close');
   });
 });

@@ -17,8 +17,9 @@ describe('the IPC contract', () => {
     expect([...IPC_API_CHANNELS].sort()).toEqual([...apiChannels].sort());
   });
 
-  it('names the four pushed events', () => {
+  it('names the five pushed events', () => {
     expect([...IPC_EVENT_NAMES].sort()).toEqual([
+      'approvals',
       'connection',
       'containers',
       'decision',
@@ -57,16 +58,20 @@ describe('forwardEngineEvents', () => {
     engine.emit('settings', {} as never);
     engine.emit('swept', { trigger: 'sweep:connected', containers: 3, durationMs: 12 });
     engine.emit('ready');
+    engine.emit('approvals', []);
     expect(sent).toEqual([
       ['decision', record],
       ['containers', {}],
       ['connection', connection],
       ['settings', {}],
       ['containers', {}],
+      ['approvals', {}],
     ]);
     stop();
     engine.emit('decision', record, {});
-    expect(sent).toHaveLength(5);
+    engine.emit('approvals', []);
+    expect(sent).toHaveLength(6);
     expect(engine.listenerCount('decision')).toBe(0);
+    expect(engine.listenerCount('approvals')).toBe(0);
   });
 });
