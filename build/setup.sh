@@ -3,12 +3,13 @@
 #   bash build/setup.sh               what running Gatehouse needs
 #   bash build/setup.sh --test-deps   plus the real services the tests start (dockerd,
 #                                     registry, Notary server, busybox for images made
-#                                     without internet, openssl for throwaway CAs)
+#                                     without internet, openssl for throwaway CAs, Chromium
+#                                     for the browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--test-deps" ]]; then
-  packages=(docker.io docker-registry busybox-static notary openssl)
+  packages=(docker.io docker-registry busybox-static notary openssl chromium)
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
