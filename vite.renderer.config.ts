@@ -2,7 +2,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
-const root = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('./renderer/', import.meta.url));
+
+/** The renderer's build (kept at the top level: build configuration runs in Node, the renderer never does). */
 
 /**
  * The dev server injects component CSS as <style> elements, which the page's CSP
@@ -30,7 +32,7 @@ export default defineConfig({
     devCsp(),
   ],
   build: {
-    outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
+    outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,
     target: 'es2023',
     // Assets stay files: a data: URL font or script would need a looser CSP.
