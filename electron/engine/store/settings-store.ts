@@ -76,8 +76,12 @@ export class SettingsStore {
     return new SettingsStore(conf);
   }
 
+  /**
+   * The current settings: conf's cached store, deeply frozen, so no copy is made on each read
+   * (the engine reads them on every refusal). Change them only through `update`.
+   */
   get(): Settings {
-    return structuredClone(this.#conf.store) as Settings;
+    return this.#conf.store as Settings;
   }
 
   /** Applies a change; the result is validated before anything is written. */
