@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { connect } from 'node:net';
@@ -28,6 +27,7 @@ import {
 } from '../test/env/cosign-signer.js';
 import { startDockerd, type Dockerd } from '../test/env/dockerd.js';
 import { importImage, pushImage } from '../test/env/images.js';
+import { contentTrustCli } from '../test/env/content-trust-cli.js';
 import { startNotaryServer, type NotaryServer } from '../test/env/notary-server.js';
 import { createTestPki, pushNotationSignature, signJws } from '../test/env/notation-signer.js';
 import { getManifest } from '../test/env/oci-push.js';
@@ -175,33 +175,12 @@ async function pushWithContentTrust(
   notary: NotaryServer,
   workDir: string,
 ): Promise<Signed> {
-  const cliConfig = await mkdtemp(join(workDir, 'dct-cli-'));
-  // The CLI reads a trust server's CA from $DOCKER_CONFIG/tls/HOST:PORT/ca.crt.
-  const tlsDir = join(cliConfig, 'tls', `127.0.0.1:${notary.port}`);
-  await mkdir(tlsDir, { recursive: true });
-  await copyFile(notary.caFile, join(tlsDir, 'ca.crt'));
+  const cli = await contentTrustCli(dockerd, notary, workDir);
   const ref = `${registry.host}/bench/notary-v1:1`;
   await importImage(dockerd, ref);
-  const push = await dockerd.docker(['push', ref], {
-    env: {
-      DOCKER_CONFIG: cliConfig,
-      DOCKER_CONTENT_TRUST: '1',
-      DOCKER_CONTENT_TRUST_SERVER: notary.url,
-      DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'root passphrase',
-      DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'repository passphrase',
-    },
-  });
-  const digest = /^1: digest: (sha256:[0-9a-f]{64})/m.exec(push.stdout)?.[1];
-  if (push.code !== 0 || !push.stdout.includes(`Successfully signed ${ref}`) || !digest)
-    throw new Error(`docker push with Content Trust failed (${push.code}): ${push.stderr}`);
-  // The CLI names each private key file by its key ID; only the root key's says `role: root`.
-  const privateDir = join(cliConfig, 'trust', 'private');
-  let rootKey: string | undefined;
-  for (const file of await readdir(privateDir))
-    if (/^role: root$/m.test(await readFile(join(privateDir, file), 'utf8')))
-      rootKey = file.replace(/\.key$/, '');
-  if (!rootKey) throw new Error(`no root key in ${privateDir}`);
-  await rm(cliConfig, { recursive: true, force: true });
+  const digest = await cli.signedPush(ref);
+  const rootKey = await cli.rootKeyId();
+  await cli.dispose();
   return {
     ref,
     digest: digest as Digest,

@@ -1,7 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Engine } from '../../electron/engine/engine.js';
 import { RegistryClient } from '../../electron/engine/registry/registry-client.js';
@@ -13,6 +11,7 @@ import { containerState, mustRun, removeAllContainers, runDetached } from '../en
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { importImage, pushImage } from '../env/images.js';
 import { startNotaryServer, type NotaryServer } from '../env/notary-server.js';
+import { contentTrustCli, type ContentTrustCli } from '../env/content-trust-cli.js';
 import { configDirWith, waitFor } from './support/engine-harness.js';
 
 /**
@@ -21,7 +20,7 @@ import { configDirWith, waitFor } from './support/engine-harness.js';
  */
 let dockerd: DockerClient;
 let notary: NotaryServer;
-let cliConfig: string;
+let cli: ContentTrustCli;
 let registry: string;
 let repo: string;
 let signedDigest: Digest;
@@ -48,26 +47,13 @@ function verify(ref: string, digest: Digest, trust = anchor()) {
   );
 }
 
-/** The docker CLI with Content Trust on, on its own config dir (trust keys, server CA). */
-function trustedDocker(args: string[]) {
-  return dockerd.docker(args, {
-    env: {
-      DOCKER_CONFIG: cliConfig,
-      DOCKER_CONTENT_TRUST: '1',
-      DOCKER_CONTENT_TRUST_SERVER: notary.url,
-      DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'root passphrase',
-      DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'repository passphrase',
-    },
-  });
-}
-
 interface TrustInspection {
   SignedTags: { SignedTag: string; Digest: string }[];
   AdministrativeKeys: { Name: string; Keys: { ID: string }[] }[];
 }
 
 async function trustInspect(ref: string): Promise<TrustInspection | undefined> {
-  const r = await trustedDocker(['trust', 'inspect', ref]);
+  const r = await cli.docker(['trust', 'inspect', ref]);
   if (r.code !== 0) throw new Error(`docker trust inspect ${ref} exited ${r.code}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as TrustInspection[])[0];
 }
@@ -77,32 +63,18 @@ beforeAll(async () => {
   registry = inject('registryHost');
   repo = `${registry}/dct/app`;
   notary = await startNotaryServer();
-  cliConfig = await mkdtemp('/tmp/gh-dct-cli-');
-  // Where the CLI looks for a trust server's CA: $DOCKER_CONFIG/tls/HOST:PORT/. (For a loopback
-  // registry, which is insecure-allowed, the 20.10 CLI also skips verifying the trust server.)
-  const tlsDir = join(cliConfig, 'tls', `127.0.0.1:${notary.port}`);
-  await mkdir(tlsDir, { recursive: true });
-  await copyFile(notary.caFile, join(tlsDir, 'ca.crt'));
-
+  cli = await contentTrustCli(dockerd, notary);
   await importImage(dockerd, `${repo}:1`);
-  const push = await trustedDocker(['push', `${repo}:1`]);
-  expect(push.code, push.stderr).toBe(0);
-  expect(push.stdout).toContain(`Successfully signed ${repo}:1`);
-  signedDigest = /^1: digest: (sha256:[0-9a-f]{64})/m.exec(push.stdout)?.[1] as Digest;
+  signedDigest = await cli.signedPush(`${repo}:1`);
   // Tag 2 of the same repository, pushed without Content Trust.
   await importImage(dockerd, `${repo}:2`);
   unsignedDigest = (await pushImage(dockerd, `${repo}:2`)) as Digest;
-
-  // The CLI names each private key file by its key ID; only the root key's PEM says `role: root`.
-  const privateDir = join(cliConfig, 'trust', 'private');
-  for (const file of await readdir(privateDir))
-    if (/^role: root$/m.test(await readFile(join(privateDir, file), 'utf8')))
-      rootKeyFileId = file.replace(/\.key$/, '');
+  rootKeyFileId = await cli.rootKeyId();
 }, 120_000);
 
 afterAll(async () => {
   await notary?.stop();
-  if (cliConfig) await rm(cliConfig, { recursive: true, force: true });
+  await cli?.dispose();
 });
 
 describe('docker push with Content Trust', () => {
