@@ -1,9 +1,9 @@
 import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api/channels.js';
-import { ApiError, dispatch, engineHandlers } from '../engine/api/api-handlers.js';
+import { dispatch, engineHandlers } from '../engine/api/api-handlers.js';
 import { controlSocketPath } from '../engine/control/control-socket.js';
 import { Engine } from '../engine/engine.js';
 import { lockStore } from '../engine/store/store-lock.js';
-import { callEngine, ControlError, NoEngineError } from './control-client.js';
+import { callEngine, NoEngineError } from '../engine/control/control-client.js';
 
 export interface CliContext {
   configDir: string;
@@ -44,8 +44,6 @@ export async function callApi<K extends ApiChannel>(
     const result = await callEngine(controlSocketPath(ctx.configDir), channel, body);
     return { result, viaEngine: true };
   } catch (error) {
-    if (error instanceof ControlError)
-      throw new ApiError(error.code as ApiError['code'], error.message, error.problems);
     if (!(error instanceof NoEngineError)) throw error;
   }
   const unlock = WRITES.has(channel) ? await lockStore(ctx.configDir, { wait: false }) : undefined;

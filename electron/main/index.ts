@@ -14,12 +14,13 @@ import type { Server } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiChannel, ApiRequest } from '../../shared/api/channels.js';
-import { dispatch, engineHandlers, type ApiHandlers } from '../engine/api/api-handlers.js';
+import { dispatch, engineHandlers } from '../engine/api/api-handlers.js';
+import { localFace, type EngineFace } from '../engine/api/engine-face.js';
 import { startControlServer } from '../engine/control/control-server.js';
 import { controlSocketPath } from '../engine/control/control-socket.js';
+import { RemoteEngine } from '../engine/control/remote-engine.js';
 import { Engine } from '../engine/engine.js';
 import { APP_ID, appPaths, type AppPaths } from './app-paths.js';
-import { forwardEngineEvents } from './ipc/event-forwarder.js';
 import { installApiIpc } from './ipc/install-ipc.js';
 import { EVENT_CHANNEL } from './ipc/ipc-contract.js';
 import { senderCheck } from './ipc/sender-check.js';
@@ -92,17 +93,30 @@ if (!app.requestSingleInstanceLock()) {
     });
 }
 
-/** The engine, enforcing, and the control socket the CLI talks to. */
-async function openEngine(configDir: string): Promise<{ engine: Engine; server: Server }> {
+/**
+ * The engine this app shows. When a daemon runs on the folder (`gatehouse daemon`, supervised,
+ * often serving the authorization plugin), the app is its face: closing or crashing the app
+ * then leaves enforcement and Docker untouched, and prevention's questions open the app's
+ * approval dialog. Otherwise the app runs the engine itself, with the control socket the
+ * CLI talks to.
+ */
+async function openEngine(configDir: string): Promise<EngineFace> {
+  const attached = await RemoteEngine.attach(configDir);
+  if (attached) return attached;
   const engine = Engine.open({ configDir }); // throws SettingsFileError on a broken file
   await engine.start(); // throws StoreBusyError if a daemon holds the folder
+  let server: Server;
   try {
-    const server = await startControlServer(controlSocketPath(configDir), engineHandlers(engine));
-    return { engine, server };
+    server = await startControlServer(controlSocketPath(configDir), engineHandlers(engine), engine);
   } catch (error) {
     await engine.stop();
     throw error;
   }
+  engine.on('problem', (error) => log(error.message));
+  return localFace(engine, async () => {
+    await closeServer(server);
+    await engine.stop();
+  });
 }
 
 async function start(): Promise<Running | undefined> {
@@ -121,9 +135,9 @@ async function start(): Promise<Running | undefined> {
   // Windows and Linux: no menu bar (its default View menu has reload and developer tools).
   if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
 
-  let opened: { engine: Engine; server: Server };
+  let face: EngineFace;
   try {
-    opened = await openEngine(app.getPath('userData'));
+    face = await openEngine(app.getPath('userData'));
   } catch (error) {
     // A broken settings file is named and left alone; the app does not run without it.
     const { title, content } = startupFailureDialog(error);
@@ -131,27 +145,24 @@ async function start(): Promise<Running | undefined> {
     app.exit(1);
     return undefined;
   }
-  const { engine, server } = opened;
   try {
-    return startShell({ engine, server, paths, renderer, packaged });
+    return await startShell({ face, paths, renderer, packaged });
   } catch (error) {
     // Nothing of the shell came up: leave no engine holding the folder's lock behind.
-    await closeServer(server);
-    await engine.stop();
+    await face.close();
     throw error;
   }
 }
 
 /** The tray, the window, notifications and IPC around a running engine. */
-function startShell(parts: {
-  engine: Engine;
-  server: Server;
+async function startShell(parts: {
+  face: EngineFace;
   paths: AppPaths;
   renderer: RendererLocation;
   packaged: boolean;
-}): Running {
-  const { engine, server, paths, renderer, packaged } = parts;
-  const handlers: ApiHandlers = engineHandlers(engine);
+}): Promise<Running> {
+  const { face, paths, renderer, packaged } = parts;
+  const { handlers } = face;
 
   const loginItem = startAtLogin(process.platform, {
     app,
@@ -166,7 +177,7 @@ function startShell(parts: {
   });
 
   let alert = false;
-  let recentBlocked = recentBlockedFromLog(engine.log.read(500));
+  let recentBlocked = recentBlockedFromLog(await handlers['log.list']({ limit: 500 }));
   const trayImage = (name: TrayIconName) =>
     nativeImage.createFromPath(join(paths.trayIcons, `${name}.png`));
 
@@ -208,9 +219,9 @@ function startShell(parts: {
     quit: () => app.quit(),
   };
 
-  const tray = new Tray(trayImage(trayIconName(engine.status(), alert)));
+  const tray = new Tray(trayImage(trayIconName(face.status(), alert)));
   const refreshTray = () => {
-    const status = engine.status();
+    const status = face.status();
     tray.setImage(trayImage(trayIconName(status, alert)));
     tray.setToolTip(trayStatusLine(status));
     const startAtLoginState = loginItem.supported ? loginItem.get() : undefined;
@@ -235,7 +246,7 @@ function startShell(parts: {
 
   const liveNotifications = new Set<Notification>(); // kept, or their click handlers are collected
   const grouper = new NotificationGrouper({
-    enabled: () => engine.status().notifications.enabled,
+    enabled: () => face.status().notifications.enabled,
     show: (n) => {
       if (!Notification.isSupported()) return;
       const notification = new Notification({ title: n.title, body: n.body });
@@ -250,18 +261,16 @@ function startShell(parts: {
     },
   });
 
-  engine.on('decision', (record) => {
-    grouper.push(record);
-    recentBlocked = rememberBlocked(recentBlocked, record);
-    alert = nextAlert(alert, { kind: 'decision', record });
-    scheduleRefresh();
+  const stopForwarding = face.subscribe((message) => {
+    windows.send(EVENT_CHANNEL, message.event, message.data);
+    if (message.event === 'decision') {
+      const record = message.data;
+      grouper.push(record);
+      recentBlocked = rememberBlocked(recentBlocked, record);
+      alert = nextAlert(alert, { kind: 'decision', record });
+    }
+    if (['decision', 'settings', 'connection'].includes(message.event)) scheduleRefresh();
   });
-  engine.on('settings', scheduleRefresh);
-  engine.on('connection', scheduleRefresh);
-  engine.on('problem', (error) => log(error.message));
-  const stopForwarding = forwardEngineEvents(engine, (event, data) =>
-    windows.send(EVENT_CHANNEL, event, data),
-  );
   const removeIpc = installApiIpc(handlers, senderCheck(renderer), {
     onRefused: (channel, url) => log(`refused ${channel} from ${url ?? 'a closed frame'}`),
   });
@@ -273,8 +282,7 @@ function startShell(parts: {
         { name: 'notifications', run: () => grouper.dispose() },
         { name: 'events', run: stopForwarding },
         { name: 'ipc', run: removeIpc },
-        { name: 'control socket', run: () => closeServer(server) },
-        { name: 'engine', run: () => engine.stop() },
+        { name: 'engine', run: () => face.close() },
         { name: 'tray', run: () => tray.destroy() },
       ],
       quit: () => app.quit(),

@@ -6,6 +6,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from '
 import { connectDockerd, type DockerClient } from '../env/dockerd.js';
 import { importImage } from '../env/images.js';
 import { mustRun, removeAllContainers, runDetached } from '../env/containers.js';
+import type { ApiEventMessage } from '../../electron/engine/api/api-events.js';
+import { RemoteEngine } from '../../electron/engine/control/remote-engine.js';
 import { CLI, configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
 
 /** The `gatehouse` command as a user runs it, against the shared real dockerd. */
@@ -140,6 +142,44 @@ describe('gatehouse daemon and the control socket', () => {
         .split('\n')
         .map((l) => JSON.parse(l).containerName),
     ).toContain('followed');
+  });
+  it("is the desktop app's engine: calls and events over the control socket, across a restart", async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    await startDaemon(configDir);
+    const face = await RemoteEngine.attach(configDir);
+    if (!face) throw new Error('the running daemon was not found');
+    const got: ApiEventMessage[] = [];
+    face.subscribe((m) => got.push(m));
+    try {
+      expect(face.status()).toMatchObject({ enforcing: true, ready: true, configDir });
+      // A change made through the face comes back as the daemon's event, status refreshed.
+      await waitFor('the settings event', async () => {
+        await face.handlers['notifications.set']({ enabled: false });
+        return got.some((m) => m.event === 'settings');
+      });
+      expect(face.status().notifications).toEqual({ enabled: false });
+      await runDetached(dockerd, 'faced', 'cli/unknown:1');
+      const removed = await waitFor('the removal event', async () =>
+        got.find((m) => m.event === 'decision' && m.data.containerName === 'faced'),
+      );
+      expect(removed.data).toMatchObject({ decision: 'removed', imageId: unknownId });
+
+      // The daemon stops (a crash, or its watchdog restarting it): the face says so...
+      daemon?.kill('SIGTERM');
+      await waitFor(
+        'the disconnection',
+        async () => face.status().connection.state === 'disconnected',
+      );
+      expect(face.status()).toMatchObject({ enforcing: false, ready: false });
+      // ...and once a daemon is back, it reattaches and tells its listeners to refetch.
+      got.length = 0;
+      await startDaemon(configDir);
+      await waitFor('the catch-up', async () => got.some((m) => m.event === 'approvals'));
+      await waitFor('the status', async () => face.status().enforcing);
+      expect(face.status()).toMatchObject({ ready: true, notifications: { enabled: false } });
+    } finally {
+      await face.close();
+    }
   });
 });
 

@@ -80,7 +80,7 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
   let server: Server | undefined;
   let ui: BrowserBridge | undefined;
   try {
-    server = await startControlServer(controlSocketPath(ctx.configDir), handlers);
+    server = await startControlServer(controlSocketPath(ctx.configDir), handlers, engine);
     if (uiSite !== undefined) {
       ui = await startBrowserBridge({ handlers, events: engine, ...uiSite });
       say(`gatehouse ui: ${ui.url}`);

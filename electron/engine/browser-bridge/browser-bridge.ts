@@ -49,11 +49,12 @@ import {
   tokenMatches,
 } from './access-guard.js';
 import { serveApi } from './api-route.js';
-import { EventBridge, type EngineEventSource } from './event-bridge.js';
+import type { EngineEventSource } from '../api/api-events.js';
+import { EventBridge } from './event-bridge.js';
 import { replyError, replyText } from './responses.js';
 import { serveStatic } from './static-files.js';
 
-export type { BridgeEventMessage, EngineEventSource } from './event-bridge.js';
+export type { BridgeEventMessage } from './event-bridge.js';
 
 export interface BrowserBridgeOptions {
   handlers: ApiHandlers;

@@ -1,19 +1,15 @@
-import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { ApiEvents } from '../../../shared/api/channels.js';
-import type { ConnectionState, DecisionRecord } from '../../../shared/api/schemas.js';
-import type { EngineEvents } from '../engine.js';
+import {
+  forwardEngineEvents,
+  type ApiEventMessage,
+  type EngineEventSource,
+} from '../api/api-events.js';
 import { EVENTS_PROTOCOL } from './access-guard.js';
 
-/** The engine, or anything that emits its events (the unit tests' fake). */
-export type EngineEventSource = Pick<EventEmitter<EngineEvents>, 'on' | 'off'>;
-
 /** One WebSocket text frame: JSON of this. */
-export type BridgeEventMessage = {
-  [K in keyof ApiEvents]: { event: K; data: ApiEvents[K] };
-}[keyof ApiEvents];
+export type BridgeEventMessage = ApiEventMessage;
 
 /** A client this far behind has stopped reading: it is dropped rather than buffered for. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -29,27 +25,9 @@ export class EventBridge {
   readonly #unsubscribe: () => void;
 
   constructor(events: EngineEventSource) {
-    const decision = (record: DecisionRecord) => {
-      this.#send({ event: 'decision', data: record });
-      this.#send({ event: 'containers', data: {} });
-    };
-    const connection = (state: ConnectionState) => this.#send({ event: 'connection', data: state });
-    // The settings themselves stay in the engine: clients refetch what they show.
-    const settings = () => this.#send({ event: 'settings', data: {} });
-    const swept = () => this.#send({ event: 'containers', data: {} });
-    const approvals = () => this.#send({ event: 'approvals', data: {} });
-    events.on('decision', decision);
-    events.on('connection', connection);
-    events.on('settings', settings);
-    events.on('swept', swept);
-    events.on('approvals', approvals);
-    this.#unsubscribe = () => {
-      events.off('decision', decision);
-      events.off('connection', connection);
-      events.off('settings', settings);
-      events.off('swept', swept);
-      events.off('approvals', approvals);
-    };
+    this.#unsubscribe = forwardEngineEvents(events, (event, data) =>
+      this.#send({ event, data } as BridgeEventMessage),
+    );
   }
 
   /** Completes a handshake the caller has already authorised. */

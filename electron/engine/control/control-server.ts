@@ -1,18 +1,34 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
+import {
+  forwardEngineEvents,
+  type ApiEventMessage,
+  type EngineEventSource,
+} from '../api/api-events.js';
 import { ApiError, dispatch, type ApiHandlers } from '../api/api-handlers.js';
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+/** Path of the event stream: one JSON ApiEventMessage per line, for as long as it is open. */
+export const EVENTS_PATH = '/events';
+
 /**
  * The control socket: the typed API as HTTP over a unix socket (a named pipe on Windows) that
  * only the owner can open, so the CLI's changes go through the one running engine.
- * `POST /api/<channel>` with a JSON body answers `{result}` or `{error: {code, message, problems}}`.
+ * `POST /api/<channel>` with a JSON body answers `{result}` or `{error: {code, message, problems}}`;
+ * `GET /events` streams the engine's events (the desktop app attached to a daemon listens there).
  */
-export async function startControlServer(path: string, handlers: ApiHandlers): Promise<Server> {
+export async function startControlServer(
+  path: string,
+  handlers: ApiHandlers,
+  events?: EngineEventSource,
+): Promise<Server> {
   await removeStaleSocket(path);
-  const server = createServer((req, res) => void handle(handlers, req, res));
+  const server = createServer((req, res) => {
+    if (events && req.method === 'GET' && req.url === EVENTS_PATH) streamEvents(events, res);
+    else void handle(handlers, req, res);
+  });
   const umask = process.umask(0o177); // the socket is created owner-only, with no window
   try {
     await new Promise<void>((resolve, reject) => {
@@ -46,6 +62,17 @@ async function handle(
     const status = e.code === 'failed' ? 500 : e.code === 'unknown-channel' ? 404 : 400;
     reply(res, status, { error: { code: e.code, message: e.message, problems: e.problems } });
   }
+}
+
+function streamEvents(events: EngineEventSource, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  res.flushHeaders();
+  const unsubscribe = forwardEngineEvents(events, (event, data) => {
+    // A listener this far behind has stopped reading: drop it rather than buffer for it.
+    if (res.writableLength > MAX_BODY_BYTES) res.destroy();
+    else res.write(`${JSON.stringify({ event, data } as ApiEventMessage)}\n`);
+  });
+  res.on('close', unsubscribe);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -10,11 +10,7 @@ import {
 } from '../../../../electron/engine/api/api-handlers.js';
 import { startControlServer } from '../../../../electron/engine/control/control-server.js';
 import { controlSocketPath } from '../../../../electron/engine/control/control-socket.js';
-import {
-  callEngine,
-  ControlError,
-  NoEngineError,
-} from '../../../../electron/cli/control-client.js';
+import { callEngine, NoEngineError } from '../../../../electron/engine/control/control-client.js';
 import { InvalidInputError } from '../../../../electron/engine/policy/allowlist-editor.js';
 import { apiChannels } from '../../../../shared/api/channels.js';
 
@@ -89,9 +85,11 @@ describe('control socket', () => {
       added: [a],
       alreadyPresent: [],
     });
-    await expect(callEngine(path, 'allowlist.add', { entries: [] })).rejects.toBeInstanceOf(
-      ControlError,
-    );
+    await expect(callEngine(path, 'allowlist.add', { entries: [] })).rejects.toMatchObject({
+      name: 'ApiError',
+      code: 'invalid-request',
+      problems: ['entries: give at least one entry'],
+    });
     await expect(callEngine(path, 'mode.set', { mode: 'audit' })).rejects.toThrow(
       /docker exploded/,
     );

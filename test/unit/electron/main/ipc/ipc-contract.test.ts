@@ -1,7 +1,4 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { EngineEvents } from '../../../../../electron/engine/engine.js';
-import { forwardEngineEvents } from '../../../../../electron/main/ipc/event-forwarder.js';
 import {
   invokeChannelOf,
   IPC_API_CHANNELS,
@@ -10,7 +7,6 @@ import {
   isIpcEventName,
 } from '../../../../../electron/main/ipc/ipc-contract.js';
 import { apiChannels } from '../../../../../shared/api/channels.js';
-import { decision } from '../support.js';
 
 describe('the IPC contract', () => {
   it("lists exactly the shared channel map's channels", () => {
@@ -38,40 +34,5 @@ describe('the IPC contract', () => {
 
   it('gives every API channel its own namespaced IPC channel', () => {
     expect(invokeChannelOf('status.get')).toBe('gatehouse:api:status.get');
-  });
-});
-
-describe('forwardEngineEvents', () => {
-  it("sends the engine's events as the faces' events, and stops when asked", () => {
-    const engine = new EventEmitter<EngineEvents>();
-    const sent: [string, unknown][] = [];
-    const stop = forwardEngineEvents(engine, (event, data) => sent.push([event, data]));
-    const record = decision();
-    const connection = {
-      state: 'disconnected' as const,
-      dockerHost: 'unix:///var/run/docker.sock',
-      since: '2026-11-23T12:00:00.000Z',
-      error: 'ECONNREFUSED',
-    };
-    engine.emit('decision', record, {});
-    engine.emit('connection', connection);
-    engine.emit('settings', {} as never);
-    engine.emit('swept', { trigger: 'sweep:connected', containers: 3, durationMs: 12 });
-    engine.emit('ready');
-    engine.emit('approvals', []);
-    expect(sent).toEqual([
-      ['decision', record],
-      ['containers', {}],
-      ['connection', connection],
-      ['settings', {}],
-      ['containers', {}],
-      ['approvals', {}],
-    ]);
-    stop();
-    engine.emit('decision', record, {});
-    engine.emit('approvals', []);
-    expect(sent).toHaveLength(6);
-    expect(engine.listenerCount('decision')).toBe(0);
-    expect(engine.listenerCount('approvals')).toBe(0);
   });
 });
