@@ -7,8 +7,20 @@ export function short(digest: string): string {
   return digest.startsWith('sha256:') ? digest.slice(7, 19) : digest;
 }
 
+/**
+ * One decision a line. A prevented request says what was refused (`create`, `start`, ...) and
+ * names the container when there is one: a refused create has none, only the requested name.
+ */
 export function formatDecision(r: DecisionRecord): string {
-  const what = `${r.decision.toUpperCase().padEnd(11)} ${r.containerName} (${r.containerId.slice(0, 12)}) image ${r.imageRef} [${short(r.imageId)}]`;
+  const container = r.containerId
+    ? `${r.containerName} (${r.containerId.slice(0, 12)})`
+    : r.containerName;
+  const subject =
+    r.decision === 'prevented'
+      ? [r.trigger.replace(/^authz:/, ''), container].filter(Boolean).join(' ')
+      : container;
+  const image = `image ${r.imageRef || '(unknown)'}${r.imageId ? ` [${short(r.imageId)}]` : ''}`;
+  const what = `${r.decision.toUpperCase().padEnd(11)} ${subject} ${image}`;
   const error = r.actionError ? ` -- ${r.actionError}` : '';
   return `${r.time} ${what}: ${r.reason}${error}`;
 }

@@ -5,6 +5,7 @@ import { DECISION_LOG_FILE } from '../engine/log/decision-log.js';
 import { defaultConfigDir } from '../engine/store/config-dir.js';
 import { callApi, type CliContext } from './api-access.js';
 import { runDaemon, uiPort } from './commands/daemon.js';
+import { runWatchdog, SUPERVISED_ENV } from './daemon-watchdog.js';
 import { followDecisionLog } from './commands/log-follow.js';
 import { formatDecision, printJson, readInput, short } from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
@@ -44,11 +45,35 @@ export function buildProgram(): Command {
     )
     .option(
       '--authz-socket <path>',
-      'also serve the Docker authorization plugin (prevention) on this unix socket',
+      'also serve the Docker authorization plugin (prevention) on this unix socket, under a watchdog',
     )
-    .action((o: { ui?: true | number; authzSocket?: string }) =>
-      runDaemon(ctx(), { uiPort: o.ui === true ? 0 : o.ui, authzSocket: o.authzSocket }),
-    );
+    .option(
+      '--no-watchdog',
+      'with --authz-socket: run the daemon in this process, for an external supervisor (e.g. systemd Restart=always)',
+    )
+    .addHelpText(
+      'after',
+      `
+With --authz-socket the daemon runs as the child of a small watchdog process: while a
+configured plugin is down, every Docker call fails after about 32 s. The watchdog restarts
+the daemon when it dies (250 ms doubling to 5 s, reset after 30 s of stable running) and
+answers the socket meanwhile: it refuses what the plugin decides (create, start, exec, ...)
+and passes every other call. SIGINT/SIGTERM stop both.`,
+    )
+    .action(async (o: { ui?: true | number; authzSocket?: string; watchdog: boolean }) => {
+      const c = ctx();
+      if (o.authzSocket !== undefined && o.watchdog && !process.env[SUPERVISED_ENV]) {
+        process.exitCode = await runWatchdog({
+          socketPath: o.authzSocket,
+          configDir: c.configDir,
+          // The same node and CLI entry, with the same arguments.
+          command: process.execPath,
+          args: [...process.execArgv, ...process.argv.slice(1)],
+        });
+        return;
+      }
+      await runDaemon(c, { uiPort: o.ui === true ? 0 : o.ui, authzSocket: o.authzSocket });
+    });
 
   program
     .command('status')

@@ -47,6 +47,8 @@ import { InstanceManager } from './instances/instance-manager.js';
 import { effectiveAllowlist } from './instances/instance-editor.js';
 import { decideImage as decideImageByAllowlist } from './policy/allowlist-policy.js';
 import { ApprovalQueue } from './authz/approval-queue.js';
+import type { AuthzDecision, DecidedRequest } from './authz/authz-server.js';
+import { preventionRecord } from './authz/prevention-record.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -121,14 +123,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
     this.#guard = new ContainerGuard(this.docker, new ImageFactsCache(this.docker), {
       policy: () => this.#policy,
-      decided: (record, timings) => {
-        this.log.append(record);
-        this.#lastDecision.delete(record.containerId);
-        this.#lastDecision.set(record.containerId, record);
-        if (this.#lastDecision.size > 5_000)
-          this.#lastDecision.delete(this.#lastDecision.keys().next().value ?? '');
-        this.emit('decision', record, timings);
-      },
+      decided: (record, timings) => this.#record(record, timings),
       quarantined: (id, record) =>
         void this.#save((s) => ({ ...s, quarantine: { ...s.quarantine, [id]: record } }), false),
       unquarantined: (id) =>
@@ -368,6 +363,38 @@ export class Engine extends EventEmitter<EngineEvents> {
   async setPreventionAsk(ask: boolean): Promise<EngineStatus> {
     await this.#save((s) => ({ ...s, prevention: { ask } }), false);
     return this.status();
+  }
+
+  /**
+   * Records a refusal by the authorization plugin (prevention mode): a `prevented` record in
+   * the decision log and a `decision` event, as the guard's decisions. An allowed request is
+   * not recorded. Never throws (the plugin answers dockerd right after): a failure to write
+   * is reported as a problem. Returns the record.
+   */
+  recordPrevention(what: DecidedRequest, decision: AuthzDecision): DecisionRecord | undefined {
+    if (decision.allowed) return undefined;
+    const record = preventionRecord(what, decision);
+    try {
+      this.#record(record);
+    } catch (error) {
+      this.emit(
+        'problem',
+        new Error(`could not record a prevention: ${(error as Error).message}`, { cause: error }),
+      );
+    }
+    return record;
+  }
+
+  /** Every decision: in the log first, remembered per container, then told to the faces. */
+  #record(record: DecisionRecord, timings: ActionTimings = {}): void {
+    this.log.append(record);
+    if (record.containerId) {
+      this.#lastDecision.delete(record.containerId);
+      this.#lastDecision.set(record.containerId, record);
+      if (this.#lastDecision.size > 5_000)
+        this.#lastDecision.delete(this.#lastDecision.keys().next().value ?? '');
+    }
+    this.emit('decision', record, timings);
   }
 
   /**

@@ -75,7 +75,17 @@ export const settingsSchema = z
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const decisionKindSchema = z.enum(['allowed', 'removed', 'quarantined', 'audited']);
+/**
+ * `prevented`: the authorization plugin refused a create, start, restart, unpause or exec
+ * before anything ran (prevention mode); the other kinds are the reactive guard's.
+ */
+export const decisionKindSchema = z.enum([
+  'allowed',
+  'removed',
+  'quarantined',
+  'audited',
+  'prevented',
+]);
 export type DecisionKind = z.infer<typeof decisionKindSchema>;
 
 export const allowedBySchema = z.discriminatedUnion('kind', [
@@ -101,7 +111,10 @@ export const decisionRecordSchema = z.object({
   decision: decisionKindSchema,
   reason: z.string(),
   allowedBy: allowedBySchema.optional(),
-  /** What made Gatehouse look: a container event or a sweep. */
+  /**
+   * What made Gatehouse look: a container event, a sweep, or (prevented) the refused request,
+   * `authz:create`, `authz:start`, ... A prevented create has no container: its ID is ''.
+   */
   trigger: z.string(),
   /** Set when the action itself failed, e.g. Docker refused to stop the container. */
   actionError: z.string().optional(),

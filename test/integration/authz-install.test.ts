@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { must } from '../env/containers.js';
 import { startDockerd, type Dockerd } from '../env/dockerd.js';
 import { importImage } from '../env/images.js';
-import { PLUGIN_SPEC_DIR } from './support/authz-plugin.js';
-import { CLI, configDirWith, gatehouse, waitFor } from './support/engine-harness.js';
+import { authzFlags, PLUGIN_SPEC_DIR } from './support/authz-plugin.js';
+import { configDirWith, gatehouse, spawnDaemon, waitFor } from './support/engine-harness.js';
 
 /**
  * `gatehouse daemon --authz-socket` and `gatehouse authz install | status | uninstall`
@@ -27,18 +27,7 @@ let daemonOut = '';
 const name = `gh-test-${randomBytes(4).toString('hex')}`;
 const spec = join(PLUGIN_SPEC_DIR, `${name}.spec`);
 
-const setupFlags = () => [
-  '--name',
-  name,
-  '--socket',
-  socketPath,
-  '--plugins-dir',
-  PLUGIN_SPEC_DIR,
-  '--daemon-config',
-  daemonConfig,
-  '--dockerd-pid',
-  readFileSync(join(dockerd.dir, 'docker.pid'), 'utf8').trim(),
-];
+const setupFlags = () => authzFlags({ name, socketPath, daemonConfig, dockerd });
 
 async function authzPlugins(): Promise<string[]> {
   const out = await must(dockerd, ['info', '--format', '{{json .Plugins.Authorization}}']);
@@ -76,24 +65,29 @@ describe('gatehouse authz', () => {
   });
 
   it('serves the plugin from `gatehouse daemon --authz-socket`, installs it by SIGHUP, and prevents', async () => {
-    daemon = spawn(process.execPath, [
-      CLI,
-      '--config-dir',
+    daemon = spawnDaemon(
       configDir,
-      '--docker-host',
       dockerd.host,
-      'daemon',
-      '--authz-socket',
-      socketPath,
-    ]);
-    daemon.stdout?.on('data', (b: Buffer) => (daemonOut += b.toString()));
-    daemon.stderr?.on('data', (b: Buffer) => (daemonOut += b.toString()));
+      // This process is the plugin: killing it below kills the plugin (no watchdog restarts it).
+      ['--authz-socket', socketPath, '--no-watchdog'],
+      (text) => (daemonOut += text),
+    );
     await waitFor('the daemon to serve the plugin and be ready', async () => {
       if (daemon?.exitCode !== null) throw new Error(`daemon exited: ${daemonOut}`);
       return (
         daemonOut.includes('gatehouse authz: serving') && daemonOut.includes('gatehouse ready')
       );
     });
+
+    // Serving but not installed: nothing is broken, exit 0. A spec dockerd does not use: 6.
+    const status = (...more: string[]) =>
+      gatehouse(['--docker-host', dockerd.host, 'authz', 'status', ...more, ...setupFlags()]);
+    expect((await status()).code).toBe(0);
+    writeFileSync(spec, `unix://${socketPath}\n`);
+    const unused = await status();
+    rmSync(spec);
+    expect(unused.code).toBe(6);
+    expect(unused.stdout).toContain('does not use the plugin');
 
     const install = await gatehouse(['authz', 'install', ...setupFlags()]);
     expect(install.stderr).toBe('');
@@ -141,22 +135,31 @@ describe('gatehouse authz', () => {
     await waitFor('the daemon to print the prevention', async () =>
       daemonOut.includes('PREVENTED'),
     );
+    // Each refusal (the `docker create` that waited for the plugin, then the run) is a
+    // `prevented` decision in the log, printed once, as every decision.
+    const logged = readFileSync(join(configDir, 'decisions.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { decision: string })
+      .filter((r) => r.decision === 'prevented');
+    expect(logged).toMatchObject([
+      { trigger: 'authz:create', containerId: '', imageRef: 'inst/unknown:1', imageId: unknownId },
+      { trigger: 'authz:create', containerId: '', imageRef: 'inst/unknown:1', imageId: unknownId },
+    ]);
+    const printed = daemonOut.split('\n').filter((l) => l.includes('PREVENTED'));
+    expect(printed, daemonOut).toHaveLength(logged.length);
+    expect(printed.at(-1)).toContain(
+      `PREVENTED   create image inst/unknown:1 [${unknownId.slice(7, 19)}]: not on the allowlist`,
+    );
 
     // Installing again changes nothing but says so.
     const again = await gatehouse(['authz', 'install', ...setupFlags()]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('unchanged');
 
-    const status = await gatehouse([
-      '--docker-host',
-      dockerd.host,
-      'authz',
-      'status',
-      '--json',
-      ...setupFlags(),
-    ]);
-    expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({
+    const inUse = await status('--json');
+    expect(inUse.code).toBe(0);
+    expect(JSON.parse(inUse.stdout)).toMatchObject({
       name,
       specSocket: socketPath,
       configured: true,
@@ -176,7 +179,7 @@ describe('gatehouse authz', () => {
       'status',
       ...setupFlags(),
     ]);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(5); // installed, down: Docker calls hang
     expect(status.stdout).toMatch(/answers: +NO/);
     expect(status.stdout).toContain('not asked');
 
@@ -195,6 +198,9 @@ describe('gatehouse authz', () => {
       await must(dockerd, ['run', '--rm', '--network', 'none', 'inst/unknown:1', 'echo', 'free']),
     ).toBe('free');
     expect(performance.now() - started).toBeLessThan(10_000);
+
+    // Not installed at all: nothing is broken.
+    expect((await gatehouse(['authz', 'status', ...setupFlags()])).code).toBe(0);
 
     const twice = await gatehouse(['authz', 'uninstall', ...setupFlags()]);
     expect(twice.code).toBe(0);

@@ -3,14 +3,15 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { preventionAsk } from '../../electron/cli/commands/daemon.js';
 import { dispatch, engineHandlers } from '../../electron/engine/api/api-handlers.js';
 import { EngineAuthzDecider } from '../../electron/engine/authz/engine-decider.js';
 import { Engine } from '../../electron/engine/engine.js';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api/channels.js';
+import type { DecisionRecord } from '../../shared/api/schemas.js';
 import { containerState, must, removeAllContainers } from '../env/containers.js';
-import { importImage } from '../env/images.js';
+import { importImage, pushImage } from '../env/images.js';
 import { startPluginBed, type PluginBed } from './support/authz-plugin.js';
 import { configDirWith } from './support/engine-harness.js';
 
@@ -30,6 +31,13 @@ const ok = (...args: string[]) => must(bed.dockerd, args);
 const api = <K extends ApiChannel>(channel: K, request: ApiRequest<K>) =>
   dispatch(engineHandlers(engine), channel, request) as Promise<ApiResult<K>>;
 
+/** The decision log as the faces read it (`log.list`, from the file). */
+const logged = () => api('log.list', { limit: 1000 });
+/** The `prevented` records written since `before` (what `logged()` gave then). */
+async function preventedSince(before: readonly DecisionRecord[]): Promise<DecisionRecord[]> {
+  return (await logged()).slice(before.length).filter((r) => r.decision === 'prevented');
+}
+
 beforeAll(async () => {
   bed = await startPluginBed();
   allowedId = await importImage(bed.dockerd, 'prev/allowed:1');
@@ -39,6 +47,8 @@ beforeAll(async () => {
   // refused by the plugin.
   engine = Engine.open({ configDir, dockerHost: bed.dockerd.host });
   bed.decider = new EngineAuthzDecider(engine.docker, engine);
+  // As `gatehouse daemon --authz-socket` wires it: every refusal becomes a decision record.
+  bed.onDecided = (what, decision) => engine.recordPrevention(what, decision);
 });
 
 afterAll(async () => {
@@ -61,6 +71,7 @@ beforeEach(async () => {
 describe('prevention by the authorization plugin', () => {
   it('refuses docker run of a non-allowed image: the message, no container, no output, no file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gh-prev-out-'));
+    const before = await logged();
     try {
       const r = await docker(
         'run',
@@ -84,6 +95,21 @@ describe('prevention by the authorization plugin', () => {
       expect(await containerState(bed.dockerd, 'intruder')).toBe('gone');
       expect(await ok('ps', '-aq')).toBe('');
       expect(readdirSync(out)).toEqual([]);
+      // The refusal is in the decision log: no container, the name asked for, the image by ID.
+      const [record, ...more] = await preventedSince(before);
+      expect(more).toEqual([]);
+      expect(record).toMatchObject({
+        decision: 'prevented',
+        containerId: '',
+        containerName: 'intruder',
+        imageRef: 'prev/unknown:1',
+        imageId: unknownId,
+        digests: [],
+        trigger: 'authz:create',
+      });
+      expect(record?.reason).toMatch(/^not on the allowlist: /);
+      expect(record?.reason).toContain(`To approve it: gatehouse allowlist add ${unknownId}`);
+      expect(r.stderr).toContain(record?.reason);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -139,6 +165,10 @@ describe('prevention by the authorization plugin', () => {
     );
     await ok('pause', 'paused');
     await engine.removeFromAllowlist([allowedId]);
+    const stoppedId = (await ok('inspect', '--format', '{{.Id}}', 'stopped')).trim();
+    const runningId = (await ok('inspect', '--format', '{{.Id}}', 'running')).trim();
+    const pausedId = (await ok('inspect', '--format', '{{.Id}}', 'paused')).trim();
+    const before = await logged();
 
     const start = await docker('start', 'stopped');
     expect(start.code).not.toBe(0);
@@ -158,11 +188,28 @@ describe('prevention by the authorization plugin', () => {
     const restart = await docker('restart', 'running');
     expect(restart.stderr).toContain('may not restart container');
 
+    // Each refusal is a prevented record of that container, by its full ID and name.
+    const records = await preventedSince(before);
+    expect(records.map((r) => [r.trigger, r.containerId, r.containerName])).toEqual([
+      ['authz:start', stoppedId, 'stopped'],
+      ['authz:exec', runningId, 'running'],
+      ['authz:unpause', pausedId, 'paused'],
+      ['authz:restart', runningId, 'running'],
+    ]);
+    for (const record of records)
+      expect(record).toMatchObject({
+        imageRef: 'prev/allowed:1',
+        imageId: allowedId,
+        digests: [],
+        reason: expect.stringContaining(`gatehouse allowlist add ${allowedId}`) as string,
+      });
+
     // Stopping and removing are never refused.
     await ok('rm', '-f', 'stopped', 'running', 'paused');
   });
 
   it('refuses 50 parallel creates of a non-allowed image, every one, without deadlock', async () => {
+    const before = await logged();
     const started = performance.now();
     const runs = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -185,6 +232,9 @@ describe('prevention by the authorization plugin', () => {
       expect(r.stderr).toContain('may not create a container');
     }
     expect(await ok('ps', '-aq')).toBe('');
+    // Each one recorded, by the name it asked for.
+    const names = (await preventedSince(before)).map((r) => r.containerName);
+    expect(names.toSorted()).toEqual(Array.from({ length: 50 }, (_, i) => `storm-${i}`).toSorted());
     // Every decision called back into dockerd (image inspect) while dockerd waited on the
     // plugin; a plugin that served one request at a time would hang until dockerd's timeout.
     expect(elapsed).toBeLessThan(25_000);
@@ -253,6 +303,7 @@ describe('prevention by the authorization plugin', () => {
     });
 
     it('approve lets that very docker run proceed and records the digest', async () => {
+      const before = await logged();
       const approved = run('yes');
       const pending = await question();
       await new Promise((r) => setTimeout(r, 300)); // docker run really waits meanwhile
@@ -266,9 +317,11 @@ describe('prevention by the authorization plugin', () => {
         'prev/unknown:1',
       );
       expect(await api('approvals.list', {})).toEqual([]);
+      expect(await preventedSince(before)).toEqual([]); // approved: no refusal to record
     });
 
-    it('deny refuses it and records nothing', async () => {
+    it('deny refuses it, allowlists nothing and records the refusal', async () => {
+      const before = await logged();
       const denied = run('no');
       const pending = await question();
       await api('approvals.answer', { id: pending.id, approve: false });
@@ -276,6 +329,10 @@ describe('prevention by the authorization plugin', () => {
       expect(refused.code).toBe(125);
       expect(refused.stderr).toContain('not approved in time');
       expect(engine.store.get().allowlist.some((e) => e.digest === unknownId)).toBe(false);
+      const [record, ...more] = await preventedSince(before);
+      expect(more).toEqual([]);
+      expect(record).toMatchObject({ trigger: 'authz:create', imageId: unknownId });
+      expect(record?.reason).toMatch(/^not approved when asked; not on the allowlist/);
     });
 
     it("no answer refuses it after 15 s, inside dockerd's plugin timeout", async () => {
@@ -303,6 +360,39 @@ describe('prevention by the authorization plugin', () => {
         await api('prevention.set', { ask: true });
       }
     });
+  });
+
+  it('records a refused run of a pushed image with its registry digest, and emits it as a decision', async () => {
+    // Its own image: a push gives it a RepoDigest, which would change the other tests' messages.
+    const ref = `${inject('registryHost')}/prev/pushed:1`;
+    const imageId = await importImage(bed.dockerd, ref);
+    const digest = await pushImage(bed.dockerd, ref);
+    const before = await logged();
+    const emitted: DecisionRecord[] = [];
+    const listener = (record: DecisionRecord) => emitted.push(record);
+    engine.on('decision', listener);
+    try {
+      const r = await docker('run', '--rm', '--network', 'none', ref, 'true');
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(`gatehouse allowlist add ${digest}`);
+      const records = await preventedSince(before);
+      expect(records).toEqual([
+        {
+          time: expect.any(String) as string,
+          decision: 'prevented',
+          containerId: '',
+          containerName: '',
+          imageRef: ref,
+          imageId,
+          digests: [digest],
+          trigger: 'authz:create',
+          reason: `not on the allowlist: neither its digests (${digest}) nor its image ID ${imageId}. To approve it: gatehouse allowlist add ${digest}`,
+        },
+      ]);
+      expect(emitted).toEqual(records);
+    } finally {
+      engine.off('decision', listener);
+    }
   });
 
   it('passes everything that runs nothing, even with an empty allowlist', async () => {

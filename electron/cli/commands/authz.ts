@@ -12,6 +12,7 @@ import {
   probeInUse,
   uninstallAuthz,
   type AuthzInstallOptions,
+  type AuthzStatus,
 } from '../../engine/authz/authz-install.js';
 import { createDockerClient } from '../../engine/docker/docker-client.js';
 import { realHostEnvironment, resolveDockerHost } from '../../engine/docker/docker-host.js';
@@ -43,6 +44,34 @@ function setupOptions(command: Command): Command {
       "dockerd's pid (default: from /var/run/docker.pid)",
       positiveInt,
     );
+}
+
+/**
+ * Exit codes of `gatehouse authz status` beyond 0 (as configured) and 1 (could not tell): after
+ * `check`'s 3 and `verify`'s 4.
+ */
+export const EXIT_AUTHZ = {
+  /** Installed (spec file or daemon configuration) but nothing answers: Docker calls hang. */
+  down: 5,
+  /** Installed and answering, but dockerd does not ask it: prevention is off. */
+  unused: 6,
+} as const;
+
+/**
+ * The exit code for a status: 0 when prevention works as installed, or when it is not
+ * installed at all (nothing is broken: Docker works and the reactive guard applies; `--json`
+ * says `configured: false`), 5 when installed but down, 6 when up but unused, 1 when dockerd
+ * could not be asked.
+ */
+export function authzStatusExit(
+  status: Pick<AuthzStatus, 'configured' | 'specSocket' | 'answers'>,
+  inUse: boolean | undefined,
+): number {
+  const installed = status.configured || status.specSocket !== undefined;
+  if (inUse === true) return 0;
+  if (!status.answers) return installed ? EXIT_AUTHZ.down : 0;
+  if (inUse === undefined) return 1;
+  return installed ? EXIT_AUTHZ.unused : 0;
 }
 
 const optionsOf = (f: SetupFlags): AuthzInstallOptions => ({
@@ -89,6 +118,16 @@ export function registerAuthzCommands(program: Command, ctx: () => CliContext): 
       .description('whether dockerd is configured for the plugin, uses it, and whether it answers'),
   )
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  prevention works as installed: the plugin answers and dockerd uses it
+     (also 0 when it is not installed at all: nothing is broken, Gatehouse is reactive only)
+  1  could not tell (e.g. dockerd did not answer, or its configuration file is not valid)
+  ${EXIT_AUTHZ.down}  installed but the plugin does not answer: every Docker call fails after about 32 s
+  ${EXIT_AUTHZ.unused}  the plugin answers but dockerd does not use it (not reloaded?): prevention is off`,
+    )
     .action(async (f: SetupFlags & { json?: boolean }) => {
       const status = await authzStatus(optionsOf(f));
       // Asking dockerd is safe only when the plugin answers: otherwise the call itself hangs.
@@ -101,6 +140,7 @@ export function registerAuthzCommands(program: Command, ctx: () => CliContext): 
           dockerProblem = (error as Error).message;
         }
       }
+      process.exitCode = authzStatusExit(status, inUse);
       if (f.json)
         return printJson({
           ...status,

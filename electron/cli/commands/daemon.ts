@@ -14,6 +14,7 @@ import type { CliContext } from '../api-access.js';
 import { formatDecision } from '../output.js';
 import { startAuthzServer, type AuthzServer } from '../../engine/authz/authz-server.js';
 import { EngineAuthzDecider } from '../../engine/authz/engine-decider.js';
+import { LOCK_PATIENCE_MS, startWhenUnlocked } from '../daemon-watchdog.js';
 
 export interface DaemonOptions {
   /** Also serve the UI in a browser on 127.0.0.1, on this port (0: a free one). */
@@ -63,15 +64,14 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
     authz = await startAuthzServer({
       socketPath: options.authzSocket,
       decider: new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine)),
-      decided: (what, decision) => {
-        if (!decision.allowed)
-          say(`${new Date().toISOString()} PREVENTED   ${what.kind}: ${decision.message}`);
-      },
+      // A refusal becomes a `prevented` record, printed by the 'decision' listener above.
+      decided: (what, decision) => engine.recordPrevention(what, decision),
     });
     say(`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
   }
   try {
-    await engine.start();
+    // With the plugin served, wait out the lock a killed daemon left (the watchdog restarts it).
+    await startWhenUnlocked(() => engine.start(), options.authzSocket ? LOCK_PATIENCE_MS : 0);
   } catch (error) {
     await authz?.close();
     throw error;

@@ -47,7 +47,8 @@ export interface AuthzAnswer {
 export type ContainerAction = 'start' | 'restart' | 'unpause' | 'exec';
 
 export type Classified =
-  | { kind: 'create'; image: string }
+  /** `name`: the create's `name` query parameter (`docker run --name`), when valid. */
+  | { kind: 'create'; image: string; name?: string }
   | { kind: 'container'; action: ContainerAction; container: string }
   /** A create whose body cannot be read: refused, since nothing legitimate sends one. */
   | { kind: 'malformed'; reason: string }
@@ -69,7 +70,8 @@ export function classifyRequest(request: AuthzRequest): Classified {
       return { kind: 'malformed', reason: 'the create request has no readable JSON body' };
     const parsed = createBodySchema.safeParse(body);
     if (!parsed.success) return { kind: 'malformed', reason: 'the create request names no image' };
-    return { kind: 'create', image: parsed.data.Image };
+    const name = containerNameOf(request.RequestURI);
+    return { kind: 'create', image: parsed.data.Image, ...(name ? { name } : {}) };
   }
   const match = CONTAINER_ACTION.exec(path);
   if (match)
@@ -96,6 +98,18 @@ export function pathOf(uri: string): string | undefined {
     .replace(/^\/v[0-9.]+(?=\/)/, '')
     .replace(/\/+$/, '');
   return path === '' ? '/' : path;
+}
+
+/** Docker's own rule for container names; anything else is not shown (dockerd refuses it). */
+const CONTAINER_NAME = /^\/?([a-zA-Z0-9][a-zA-Z0-9_.-]{0,254})$/;
+
+function containerNameOf(uri: string): string | undefined {
+  try {
+    const name = new URL(uri, 'http://docker').searchParams.get('name');
+    return name === null ? undefined : CONTAINER_NAME.exec(name)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeBody(body: string | null | undefined): unknown {

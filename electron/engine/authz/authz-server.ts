@@ -19,7 +19,26 @@ export interface AuthzDecision {
   allowed: boolean;
   /** Shown to the user on a denial: what, why, and how to approve. */
   message: string;
+  /**
+   * A denial by the policy: what was refused, for the decision log (absent when nothing was
+   * looked up, e.g. a timeout or a malformed request).
+   */
+  refused?: RefusedImage;
 }
+
+/** What a denial knows about the refused image (and container, for start, exec, ...). */
+export interface RefusedImage {
+  imageRef: string;
+  imageId: string;
+  digests: string[];
+  /** Why and how to approve, without the image's name (the log has it in its own fields). */
+  reason: string;
+  /** The full ID and the name, for a container action. */
+  container?: { id: string; name: string };
+}
+
+/** A request the plugin decided (every one but those that pass unasked). */
+export type DecidedRequest = Exclude<Classified, { kind: 'pass' }>;
 
 /** The policy the plugin applies; the engine implements it, tests fake it. */
 export interface AuthzDecider {
@@ -36,7 +55,7 @@ export interface AuthzServerOptions {
    */
   decisionTimeoutMs?: number;
   /** Called after every decided (not passed) request, e.g. for logging and the benchmark. */
-  decided?: (what: Exclude<Classified, { kind: 'pass' }>, decision: AuthzDecision) => void;
+  decided?: (what: DecidedRequest, decision: AuthzDecision) => void;
 }
 
 export interface AuthzServer {
@@ -157,7 +176,7 @@ async function handle(
 }
 
 async function decideWithin(
-  what: Exclude<Classified, { kind: 'pass' }>,
+  what: DecidedRequest,
   decider: AuthzDecider,
   timeoutMs: number,
 ): Promise<AuthzDecision> {

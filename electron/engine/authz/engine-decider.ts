@@ -18,6 +18,14 @@ const FRESH_MS = 5_000;
 const CONTAINER_CACHE_LIMIT = 5_000;
 const FULL_ID = /^[0-9a-f]{64}$/;
 
+/** A container as dockerd described it; its image never changes, so it is remembered. */
+interface KnownContainer {
+  id: string;
+  name: string;
+  imageId: string;
+  imageRef: string;
+}
+
 /**
  * Decides plugin requests with the engine's policy. A container's image is resolved through
  * its image ID (fixed at create, so cached per full container ID: a `start` after `create`
@@ -26,7 +34,7 @@ const FULL_ID = /^[0-9a-f]{64}$/;
  */
 export class EngineAuthzDecider implements AuthzDecider {
   readonly #images: ImageFactsCache;
-  readonly #containers = new Map<string, { imageId: string; imageRef: string }>();
+  readonly #containers = new Map<string, KnownContainer>();
 
   constructor(
     private readonly docker: Docker,
@@ -65,12 +73,23 @@ export class EngineAuthzDecider implements AuthzDecider {
     }
     const decision = await this.#decide(image, facts, 'create a container');
     if (decision.allowed || !this.ask) return decision;
-    const digest = facts.digests[0] ?? facts.imageId;
+    const digest = approvalDigest(facts);
     const approved = await this.ask(image, digest, decision.message);
     if (approved === undefined) return decision;
     if (approved)
       return { allowed: true, message: `image ${image} (${digest}) approved just in time` };
-    return { allowed: false, message: `${decision.message} (not approved in time)` };
+    return {
+      allowed: false,
+      message: `${decision.message} (not approved in time)`,
+      ...(decision.refused
+        ? {
+            refused: {
+              ...decision.refused,
+              reason: `not approved when asked; ${decision.refused.reason}`,
+            },
+          }
+        : {}),
+    };
   }
 
   async decideContainer(container: string, action: ContainerAction): Promise<AuthzDecision> {
@@ -78,8 +97,13 @@ export class EngineAuthzDecider implements AuthzDecider {
     if (!known) {
       try {
         const info = await this.docker.getContainer(container).inspect();
-        known = { imageId: info.Image, imageRef: info.Config.Image };
-        this.#remember(info.Id, known);
+        known = {
+          id: info.Id,
+          name: info.Name.replace(/^\//, ''),
+          imageId: info.Image,
+          imageRef: info.Config.Image,
+        };
+        this.#remember(known);
       } catch (error) {
         if (isNotFound(error))
           return { allowed: true, message: `container ${container} does not exist` };
@@ -87,22 +111,39 @@ export class EngineAuthzDecider implements AuthzDecider {
       }
     }
     const what = `${action} container ${container.slice(0, 12)}`;
+    const refused = { id: known.id, name: known.name };
     const image = await this.#images.get(known.imageId);
-    const decision = await this.#decide(known.imageRef, image, what);
+    const decision = await this.#decide(known.imageRef, image, what, refused);
     if (decision.allowed) return decision;
     // A push or pull may have given the image a digest on the allowlist since: look again.
-    return this.#decide(known.imageRef, await this.#images.get(known.imageId, FRESH_MS), what);
+    const fresh = await this.#images.get(known.imageId, FRESH_MS);
+    return this.#decide(known.imageRef, fresh, what, refused);
   }
 
-  async #decide(imageRef: string, image: ImageFacts, what: string): Promise<AuthzDecision> {
+  async #decide(
+    imageRef: string,
+    image: ImageFacts,
+    what: string,
+    container?: { id: string; name: string },
+  ): Promise<AuthzDecision> {
     const { enforcing, verdict } = await this.policy.decideImageForAdmission(imageRef, image);
     if (verdict.allowed || !enforcing) return { allowed: true, message: verdict.reason };
-    return { allowed: false, message: denialMessage(imageRef, image, what, verdict.reason) };
+    return {
+      allowed: false,
+      message: denialMessage(imageRef, image, what, verdict.reason),
+      refused: {
+        imageRef,
+        imageId: image.imageId,
+        digests: [...image.digests],
+        reason: refusalReason(image, verdict.reason),
+        ...(container ? { container } : {}),
+      },
+    };
   }
 
-  #remember(id: string, facts: { imageId: string; imageRef: string }): void {
-    if (!FULL_ID.test(id)) return;
-    this.#containers.set(id, facts);
+  #remember(facts: KnownContainer): void {
+    if (!FULL_ID.test(facts.id)) return;
+    this.#containers.set(facts.id, facts);
     if (this.#containers.size > CONTAINER_CACHE_LIMIT) {
       const oldest = this.#containers.keys().next().value;
       if (oldest !== undefined) this.#containers.delete(oldest);
@@ -120,8 +161,20 @@ export function denialMessage(
   what: string,
   reason: string,
 ): string {
-  const digest = image.digests[0] ?? image.imageId;
-  return `image ${imageRef} (${digest}) may not ${what}: ${reason}. To approve it: gatehouse allowlist add ${digest}`;
+  return `image ${imageRef} (${approvalDigest(image)}) may not ${what}: ${refusalReason(image, reason)}`;
+}
+
+/** Why, and the command that approves the image: the decision log's reason for a refusal. */
+export function refusalReason(
+  image: Pick<ImageFacts, 'imageId' | 'digests'>,
+  reason: string,
+): string {
+  return `${reason}. To approve it: gatehouse allowlist add ${approvalDigest(image)}`;
+}
+
+/** The digest to allowlist: the registry digest when Docker has one, else the image ID. */
+function approvalDigest(image: Pick<ImageFacts, 'imageId' | 'digests'>): string {
+  return image.digests[0] ?? image.imageId;
 }
 
 function isNotFound(error: unknown): boolean {

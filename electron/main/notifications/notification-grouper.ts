@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
+import { decisionRoute, decisionSubject, subjectName } from '../decision-subject.js';
 import { activityRoute } from '../windows/main-window.js';
 
 /** A desktop notification; clicking it opens the window at `route`. */
@@ -8,7 +9,7 @@ export interface GatehouseNotification {
   route: string;
 }
 
-type Group = 'stopped' | 'failed' | 'audited';
+type Group = 'prevented' | 'stopped' | 'failed' | 'audited';
 
 /**
  * Which notification a decision belongs to, if any. Allowed containers are not news. In audit
@@ -17,6 +18,7 @@ type Group = 'stopped' | 'failed' | 'audited';
  */
 function groupOf(record: DecisionRecord): Group | undefined {
   if (record.decision === 'allowed') return undefined;
+  if (record.decision === 'prevented') return 'prevented';
   if (record.actionError) return 'failed';
   if (record.decision === 'audited')
     return record.trigger.startsWith('sweep:') ? undefined : 'audited';
@@ -24,14 +26,25 @@ function groupOf(record: DecisionRecord): Group | undefined {
 }
 
 function names(records: readonly DecisionRecord[]): string {
-  const shown = records.slice(0, 3).map((r) => r.containerName);
+  const shown = records.slice(0, 3).map(subjectName);
   const more = records.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
 
 function one(group: Group, r: DecisionRecord): GatehouseNotification {
-  const route = activityRoute(r.containerId);
+  const route = decisionRoute(r);
   switch (group) {
+    case 'prevented': {
+      const action = r.trigger.replace(/^authz:/, '');
+      return {
+        title:
+          action !== 'create'
+            ? `Prevented ${action} of ${subjectName(r)}`
+            : `Prevented ${r.containerName ? `container ${r.containerName}` : subjectName(r)}`,
+        body: `${r.imageRef} is not allowed: Docker refused to ${action} ${action === 'create' ? 'it' : 'the container'} before anything ran. Click to approve the image.`,
+        route,
+      };
+    }
     case 'stopped':
       return {
         title: `Stopped ${r.containerName}`,
@@ -56,6 +69,8 @@ function many(group: Group, records: readonly DecisionRecord[]): GatehouseNotifi
   const n = records.length;
   const route = activityRoute();
   switch (group) {
+    case 'prevented':
+      return { title: `Prevented ${n} containers`, body: names(records), route };
     case 'stopped':
       return { title: `${n} containers were stopped`, body: names(records), route };
     case 'failed':
@@ -70,8 +85,8 @@ function many(group: Group, records: readonly DecisionRecord[]): GatehouseNotifi
 }
 
 /**
- * The notifications for one burst of decisions: at most one per kind (stopped, could not be
- * stopped, would have been stopped), naming the container when there is one, counting them
+ * The notifications for one burst of decisions: at most one per kind (refused by Docker,
+ * stopped, could not be stopped, would have been stopped), naming the container when there is one, counting them
  * when there are several. None when notifications are turned off.
  */
 export function notificationsFor(
@@ -84,10 +99,11 @@ export function notificationsFor(
     const group = groupOf(record);
     if (!group) continue;
     // One container decided twice in a burst (create, then start) counts once: the latest.
-    const list = (groups.get(group) ?? []).filter((r) => r.containerId !== record.containerId);
+    const subject = decisionSubject(record);
+    const list = (groups.get(group) ?? []).filter((r) => decisionSubject(r) !== subject);
     groups.set(group, [...list, record]);
   }
-  const order: Group[] = ['stopped', 'failed', 'audited'];
+  const order: Group[] = ['prevented', 'stopped', 'failed', 'audited'];
   return order.flatMap((group) => {
     const records = groups.get(group);
     if (!records?.length) return [];

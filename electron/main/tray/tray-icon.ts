@@ -48,9 +48,13 @@ export function trayStatusLine(status: IconStatus): string {
 
 export type AlertEvent = { kind: 'decision'; record: DecisionRecord } | { kind: 'window-opened' };
 
-/** The alert is raised when a container was actually stopped, and cleared by opening the window. */
+/**
+ * The alert is raised when a container was actually stopped, or Docker refused one (prevention
+ * mode), and cleared by opening the window.
+ */
 export function nextAlert(alert: boolean, event: AlertEvent): boolean {
   if (event.kind === 'window-opened') return false;
   const { decision, actionError } = event.record;
-  return alert || ((decision === 'removed' || decision === 'quarantined') && !actionError);
+  const blocked = decision === 'removed' || decision === 'quarantined' || decision === 'prevented';
+  return alert || (blocked && !actionError);
 }

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { EngineStatus } from '../../../shared/api/channels.js';
 import type { DecisionRecord, Mode } from '../../../shared/api/schemas.js';
-import { activityRoute } from '../windows/main-window.js';
+import { decisionRoute, decisionSubject } from '../decision-subject.js';
 import { trayStatusLine } from './tray-icon.js';
 
 export interface TrayState {
@@ -29,21 +29,26 @@ const MODES: readonly { mode: Mode; label: string }[] = [
   { mode: 'audit', label: 'Audit: report only' },
 ];
 
-/** A decision the menu lists: the container was, or (audit) would have been, stopped. */
+/**
+ * A decision the menu lists: the container was, or (audit) would have been, stopped, or Docker
+ * refused it (prevented).
+ */
 export function isBlocked(record: DecisionRecord): boolean {
   return record.decision !== 'allowed';
 }
 
 /**
- * The recently blocked list after one more decision: newest first, one entry per container,
- * at most `limit`. A container that is now allowed (approved) leaves the list.
+ * The recently blocked list after one more decision: newest first, one entry per container
+ * (per name and image for refused creates, which have no container), at most `limit`. A
+ * container that is now allowed (approved) leaves the list.
  */
 export function rememberBlocked(
   list: readonly DecisionRecord[],
   record: DecisionRecord,
   limit = RECENT_BLOCKED_LIMIT,
 ): DecisionRecord[] {
-  const others = list.filter((r) => r.containerId !== record.containerId);
+  const subject = decisionSubject(record);
+  const others = list.filter((r) => decisionSubject(r) !== subject);
   return (isBlocked(record) ? [record, ...others] : others).slice(0, limit);
 }
 
@@ -66,12 +71,16 @@ function label(text: string): string {
 
 function blockedLabel(record: DecisionRecord): string {
   const what =
-    record.decision === 'audited'
-      ? 'would be stopped'
-      : record.actionError
-        ? 'could not be stopped'
-        : record.decision;
-  return label(`${shorten(record.containerName, 32)} (${shorten(record.imageRef, 40)}): ${what}`);
+    record.decision === 'prevented'
+      ? `${record.trigger.replace(/^authz:/, '')} refused, approve…`
+      : record.decision === 'audited'
+        ? 'would be stopped'
+        : record.actionError
+          ? 'could not be stopped'
+          : record.decision;
+  // A refused create has no container, only the name it asked for (if any).
+  const name = record.containerName || 'new container';
+  return label(`${shorten(name, 32)} (${shorten(record.imageRef, 40)}): ${what}`);
 }
 
 /**
@@ -87,7 +96,7 @@ export function trayMenuTemplate(
   const blocked: MenuItemConstructorOptions[] = state.recentBlocked.length
     ? state.recentBlocked.slice(0, RECENT_BLOCKED_LIMIT).map((record) => ({
         label: blockedLabel(record),
-        click: () => actions.openWindow(activityRoute(record.containerId)),
+        click: () => actions.openWindow(decisionRoute(record)),
       }))
     : [{ label: 'Nothing blocked recently', enabled: false }];
   return [

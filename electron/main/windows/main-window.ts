@@ -46,6 +46,11 @@ export function activityRoute(containerId?: string): string {
   return containerId ? `/activity/${encodeURIComponent(containerId)}` : '/activity';
 }
 
+/** The allowlist view with a digest filled in, ready to add (the renderer's `#/allowlist/<digest>`). */
+export function allowlistRoute(digest: string): string {
+  return `/allowlist/${encodeURIComponent(digest)}`;
+}
+
 /** What the controller uses of a BrowserWindow; tests pass a fake. */
 export interface WindowLike {
   loadURL(url: string): Promise<void>;

@@ -12,7 +12,10 @@ function sameRecord(a: DecisionRecord, b: DecisionRecord) {
     a.time === b.time &&
     a.containerId === b.containerId &&
     a.decision === b.decision &&
-    a.trigger === b.trigger
+    a.trigger === b.trigger &&
+    // Refused creates have no container ID: their image tells them apart.
+    a.imageId === b.imageId &&
+    a.containerName === b.containerName
   );
 }
 

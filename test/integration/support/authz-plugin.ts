@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -24,6 +24,8 @@ export interface PluginBed {
   decider: AuthzDecider | undefined;
   /** Every decided request, newest last. */
   readonly decided: { kind: string; allowed: boolean; message: string }[];
+  /** Also told of every decided request, as the daemon's `decided` (e.g. to record refusals). */
+  onDecided: AuthzServerOptions['decided'];
   dispose(): Promise<void>;
 }
 
@@ -45,7 +47,10 @@ export async function startPluginBed(
   };
   const unregister = onProcessExit(cleanupSync);
   const decided: PluginBed['decided'] = [];
-  const bed: { decider: AuthzDecider | undefined } = { decider: undefined };
+  const bed: Pick<PluginBed, 'decider' | 'onDecided'> = {
+    decider: undefined,
+    onDecided: undefined,
+  };
   const server = await startAuthzServer({
     socketPath,
     ...options,
@@ -56,7 +61,10 @@ export async function startPluginBed(
         bed.decider?.decideContainer(container, action) ??
         Promise.resolve({ allowed: true, message: '' }),
     },
-    decided: (what, decision) => decided.push({ kind: what.kind, ...decision }),
+    decided: (what, decision) => {
+      decided.push({ kind: what.kind, ...decision });
+      bed.onDecided?.(what, decision);
+    },
   });
   mkdirSync(PLUGIN_SPEC_DIR, { recursive: true });
   writeFileSync(specFile, `unix://${socketPath}\n`);
@@ -83,4 +91,18 @@ export async function startPluginBed(
       unregister();
     },
   });
+}
+
+/** The `gatehouse authz install | status | uninstall` flags for a private dockerd and plugin. */
+export function authzFlags(bed: {
+  name: string;
+  socketPath: string;
+  daemonConfig: string;
+  dockerd: Dockerd;
+}): string[] {
+  const pid = readFileSync(join(bed.dockerd.dir, 'docker.pid'), 'utf8').trim();
+  return [
+    ...['--name', bed.name, '--socket', bed.socketPath, '--plugins-dir', PLUGIN_SPEC_DIR],
+    ...['--daemon-config', bed.daemonConfig, '--dockerd-pid', pid],
+  ];
 }

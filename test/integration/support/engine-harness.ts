@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,3 +70,19 @@ export async function gatehouse(args: string[], env: Record<string, string> = {}
 }
 
 export { CLI };
+
+/** Starts the built `gatehouse daemon ARGS` on a config folder and Docker; `output` gets what it prints. */
+export function spawnDaemon(
+  configDir: string,
+  dockerHost: string,
+  args: string[],
+  output: (text: string) => void,
+): ChildProcess {
+  const child = spawn(process.execPath, [
+    CLI,
+    ...['--config-dir', configDir, '--docker-host', dockerHost, 'daemon', ...args],
+  ]);
+  child.stdout.on('data', (b: Buffer) => output(b.toString()));
+  child.stderr.on('data', (b: Buffer) => output(b.toString()));
+  return child;
+}

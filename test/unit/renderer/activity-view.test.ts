@@ -95,3 +95,68 @@ describe('ActivityView', () => {
     expect(names()).toEqual(['intruder']);
   });
 });
+
+describe('ActivityView: refusals by the authorization plugin (prevented)', () => {
+  const IMAGE_ID = `sha256:${'9'.repeat(64)}`;
+  const prevented = (overrides: Parameters<typeof record>[0] = {}) =>
+    record({
+      time: '2026-11-23T10:20:00.000Z',
+      containerId: '',
+      containerName: 'refused-run',
+      imageRef: 'prev/unknown:1',
+      imageId: IMAGE_ID,
+      digests: [],
+      decision: 'prevented',
+      reason: `not on the allowlist. To approve it: gatehouse allowlist add ${IMAGE_ID}`,
+      trigger: 'authz:create',
+      ...overrides,
+    });
+
+  it('shows a refused create with its badge, "not created", the trigger and an approve link', async () => {
+    setup(new FakeApi({ 'log.list': () => [...log(), prevented()] }));
+    const row = (await screen.findByText('refused-run')).closest('tr')!;
+    expect(within(row).getByText('Prevented', { selector: '.badge' })).toBeTruthy();
+    expect(within(row).getByText('not created')).toBeTruthy();
+    expect(within(row).getByText('authz:create')).toBeTruthy();
+    expect(within(row).getByText(/To approve it: gatehouse allowlist add/)).toBeTruthy();
+    const approve = within(row).getByRole('link', { name: 'Approve this image…' });
+    expect(approve.getAttribute('href')).toBe(`#/allowlist/${encodeURIComponent(IMAGE_ID)}`);
+    // The registry digest, when Docker has one, is what gets approved.
+    const other = (await screen.findByText('intruder')).closest('tr')!;
+    expect(within(other).queryByRole('link', { name: 'Approve this image…' })).toBeNull();
+  });
+
+  it('filters to prevented records', async () => {
+    setup(
+      new FakeApi({
+        'log.list': () => [
+          ...log(),
+          prevented(),
+          prevented({
+            containerId: OTHER,
+            containerName: 'stopped',
+            trigger: 'authz:start',
+            digests: [DIGEST_B],
+          }),
+        ],
+      }),
+    );
+    await screen.findByText('refused-run');
+    await fireEvent.change(screen.getByLabelText('Decision'), { target: { value: 'prevented' } });
+    expect(names()).toEqual(['stopped', 'refused-run']);
+    const started = screen.getByText('stopped').closest('tr')!;
+    expect(
+      within(started).getByRole('link', { name: 'Approve this image…' }).getAttribute('href'),
+    ).toBe(`#/allowlist/${encodeURIComponent(DIGEST_B)}`);
+  });
+
+  it('keeps two pushed refused creates of different images (both have no container ID)', async () => {
+    const api = new FakeApi({ 'log.list': () => [] });
+    setup(api);
+    await screen.findByText('No decisions yet');
+    api.emit('decision', prevented({ containerName: 'one' }));
+    api.emit('decision', prevented({ containerName: 'one', imageId: `sha256:${'8'.repeat(64)}` }));
+    api.emit('decision', prevented({ containerName: 'one' })); // the same record pushed twice
+    await waitFor(() => expect(names()).toEqual(['one', 'one']));
+  });
+});

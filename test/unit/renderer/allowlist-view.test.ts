@@ -163,3 +163,36 @@ describe('AllowlistView', () => {
     expect(await screen.findByTitle(DIGEST_B)).toBeTruthy();
   });
 });
+
+describe('AllowlistView at #/allowlist/<digest> (approving a refused image)', () => {
+  function at(api: FakeApi, digest: string) {
+    store = new AllowlistStore(api, { debounceMs: 10 }).start();
+    return render(AllowlistView, { store, digest });
+  }
+  const digestsField = () => screen.getByLabelText('Digests') as HTMLTextAreaElement;
+
+  it('fills the digest in, says why, and Add allowlists it', async () => {
+    const api = new FakeApi({
+      'allowlist.list': () => [],
+      'allowlist.add': ({ entries: added }) => ({ added, alreadyPresent: [] }),
+    });
+    at(api, DIGEST_C);
+    await screen.findByText('The allowlist is empty');
+    expect(digestsField().value).toBe(DIGEST_C);
+    expect(screen.getByText(/Approving an image that was refused/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await waitFor(() => expect(api.callsTo('allowlist.add')).toEqual([{ entries: [DIGEST_C] }]));
+  });
+
+  it('says so when the digest is already allowed', async () => {
+    at(new FakeApi({ 'allowlist.list': entries }), DIGEST_A);
+    expect(await screen.findByText(/is already on the allowlist/)).toBeTruthy();
+  });
+
+  it('fills in nothing that is not a digest', async () => {
+    at(new FakeApi({ 'allowlist.list': () => [] }), 'sha256:nope');
+    await screen.findByText('The allowlist is empty');
+    expect(digestsField().value).toBe('');
+    expect(screen.queryByText(/Approving an image that was refused/)).toBeNull();
+  });
+});

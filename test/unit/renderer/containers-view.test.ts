@@ -177,3 +177,27 @@ describe('ContainersView', () => {
     expect(screen.getAllByText('Blocked')).toHaveLength(50);
   });
 });
+
+describe('ContainersView: a container Docker refused to start (prevention mode)', () => {
+  it('says the start was refused rather than a generic "not allowed"', async () => {
+    setup(
+      new FakeApi({
+        'containers.list': () => [
+          container({
+            ...blocked(),
+            state: 'created',
+            quarantined: false,
+            lastDecision: record({
+              containerId: BLOCKED_ID,
+              decision: 'prevented',
+              trigger: 'authz:start',
+            }),
+          }),
+        ],
+      }),
+    );
+    const row = (await screen.findByText('rogue', { selector: '.name' })).closest('tr')!;
+    expect(within(row).getByText('Docker refused to start it')).toBeTruthy();
+    expect(within(row).queryByText('Not allowed to run')).toBeNull();
+  });
+});

@@ -16,13 +16,28 @@ describe('classifyRequest', () => {
   it('reads the image of a create, with or without an API version and query', () => {
     for (const uri of [
       '/containers/create',
-      '/v1.41/containers/create?name=x',
+      '/v1.41/containers/create?x=1',
       '/v1/containers/create/',
     ])
       expect(classifyRequest(req('POST', uri, { Image: 'team/app:1', Cmd: ['sh'] }))).toEqual({
         kind: 'create',
         image: 'team/app:1',
       });
+  });
+
+  it("carries the create's name (docker run --name) when it is a valid container name", () => {
+    const create = (uri: string) => classifyRequest(req('POST', uri, { Image: 'team/app:1' }));
+    expect(create('/v1.41/containers/create?name=web-1')).toEqual({
+      kind: 'create',
+      image: 'team/app:1',
+      name: 'web-1',
+    });
+    expect(create('/v1.41/containers/create?platform=&name=%2Fdb_2.x')).toMatchObject({
+      name: 'db_2.x',
+    });
+    // Not a name dockerd would accept: not carried (the log shows none rather than junk).
+    for (const bad of ['', '-x', 'a%20b', 'a%0Ab', 'a/b', `${'n'.repeat(256)}`])
+      expect(create(`/containers/create?name=${bad}`)).not.toHaveProperty('name');
   });
 
   it('refuses a create it cannot read: no body, not base64 JSON, no image', () => {

@@ -37,7 +37,7 @@ function fakeDocker(calls: string[]): Docker {
       inspect: async () => {
         calls.push(`container ${id}`);
         if (id !== CONTAINER && id !== 'named') throw notFound();
-        return { Id: CONTAINER, Image: UNKNOWN, Config: { Image: 'team/evil:1' } };
+        return { Id: CONTAINER, Name: '/evil', Image: UNKNOWN, Config: { Image: 'team/evil:1' } };
       },
     }),
   } as unknown as Docker;
@@ -62,6 +62,26 @@ describe('EngineAuthzDecider', () => {
     expect(denied.message).toContain(`image team/evil:1 (${UNKNOWN}) may not create a container`);
     expect(denied.message).toContain('not on the allowlist');
     expect(denied.message).toContain(`To approve it: gatehouse allowlist add ${UNKNOWN}`);
+  });
+
+  it('gives a denial what the decision log needs: image, digests, actionable reason', async () => {
+    const decider = new EngineAuthzDecider(fakeDocker([]), policy());
+    expect((await decider.decideCreate('reg:5000/team/pulled:1')).refused).toEqual({
+      imageRef: 'reg:5000/team/pulled:1',
+      imageId: UNKNOWN,
+      digests: [PULLED],
+      reason: `not on the allowlist: neither its digests (${PULLED}) nor its image ID ${UNKNOWN}. To approve it: gatehouse allowlist add ${PULLED}`,
+    });
+    // A container action: the container's full ID and name too, whatever the request named.
+    for (const named of [CONTAINER, 'named'])
+      expect((await decider.decideContainer(named, 'start')).refused).toMatchObject({
+        imageRef: 'team/evil:1',
+        imageId: UNKNOWN,
+        digests: [],
+        container: { id: CONTAINER, name: 'evil' },
+      });
+    // Allowed: nothing refused.
+    expect((await decider.decideCreate('team/ok:1')).refused).toBeUndefined();
   });
 
   it('names the registry digest to approve when Docker has one', async () => {
@@ -125,6 +145,9 @@ describe('EngineAuthzDecider', () => {
     const denied = await decider.decideCreate('team/evil:1');
     expect(denied).toMatchObject({ allowed: false });
     expect(denied.message).toContain('not approved in time');
+    expect(denied.refused?.reason).toMatch(
+      new RegExp(`^not approved when asked; not on the allowlist: .*allowlist add ${UNKNOWN}$`),
+    );
     expect(asked).toEqual([`team/evil:1 ${UNKNOWN}`, `team/evil:1 ${UNKNOWN}`]);
     // Nobody asked (the setting is off): the plain denial.
     answer.value = undefined;

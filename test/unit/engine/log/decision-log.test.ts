@@ -52,3 +52,46 @@ describe('decision log', () => {
     expect(log.read().map((r) => r.containerName)).toEqual(['c1', 'c2']);
   });
 });
+
+describe('decision log with prevented records', () => {
+  it('reads a log written before `prevented` existed, and one that mixes both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-log-'));
+    // Lines exactly as an earlier version wrote them (no prevented kind, no new fields).
+    const old = [
+      '{"time":"2026-11-01T10:00:00.000Z","containerId":"' +
+        'a'.repeat(64) +
+        '","containerName":"web","imageRef":"app:1","imageId":"sha256:' +
+        'b'.repeat(64) +
+        '","digests":[],"decision":"removed","reason":"not on the allowlist","trigger":"start"}',
+      '{"time":"2026-11-01T10:00:01.000Z","containerId":"' +
+        'c'.repeat(64) +
+        '","containerName":"db","imageRef":"db:1","imageId":"sha256:' +
+        'd'.repeat(64) +
+        '","digests":[],"decision":"allowed","reason":"on the allowlist","allowedBy":{"kind":"entry","digest":"sha256:' +
+        'd'.repeat(64) +
+        '"},"trigger":"sweep:connected"}',
+    ];
+    appendFileSync(join(dir, 'decisions.jsonl'), `${old.join('\n')}\n`);
+    const log = new DecisionLog(dir);
+    log.append({
+      ...record(9),
+      containerId: '',
+      containerName: 'intruder',
+      decision: 'prevented',
+      trigger: 'authz:create',
+    });
+    expect(log.read().map((r) => [r.containerName, r.decision])).toEqual([
+      ['web', 'removed'],
+      ['db', 'allowed'],
+      ['intruder', 'prevented'],
+    ]);
+  });
+
+  it('skips a record of a kind it does not know rather than failing the whole log', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-log-'));
+    const log = new DecisionLog(dir);
+    log.append(record(1));
+    appendFileSync(log.path, `${JSON.stringify({ ...record(2), decision: 'teleported' })}\n`);
+    expect(log.read().map((r) => r.containerName)).toEqual(['c1']);
+  });
+});

@@ -165,3 +165,70 @@ describe('NotificationGrouper', () => {
     expect(shown).toEqual([]);
   });
 });
+
+describe('notifications for refusals by the authorization plugin (prevented)', () => {
+  const DIGEST = `sha256:${'c'.repeat(64)}`;
+  const IMAGE_ID = `sha256:${'1'.repeat(64)}`;
+  const create = (overrides: Parameters<typeof decision>[0] = {}) =>
+    decision({
+      containerId: '',
+      containerName: '',
+      decision: 'prevented',
+      trigger: 'authz:create',
+      ...overrides,
+    });
+
+  it('a refused create is news, linked to its approval (the allowlist with its digest)', () => {
+    expect(notificationsFor([create({ digests: [DIGEST] })], true)).toEqual([
+      {
+        title: 'Prevented a container of ghcr.io/acme/web:1.4',
+        body: 'ghcr.io/acme/web:1.4 is not allowed: Docker refused to create it before anything ran. Click to approve the image.',
+        route: `/allowlist/${encodeURIComponent(DIGEST)}`,
+      },
+    ]);
+    // A local image has no registry digest: its image ID is what gets approved.
+    expect(notificationsFor([create({ containerName: 'web' })], true)[0]).toMatchObject({
+      title: 'Prevented container web',
+      route: `/allowlist/${encodeURIComponent(IMAGE_ID)}`,
+    });
+  });
+
+  it('a refused start names the container and the action', () => {
+    expect(
+      notificationsFor(
+        [create({ containerId: id('a'), containerName: 'api', trigger: 'authz:start' })],
+        true,
+      )[0],
+    ).toMatchObject({
+      title: 'Prevented start of api',
+      body: expect.stringContaining('Docker refused to start the container'),
+    });
+  });
+
+  it('counts refused creates once per name and image (they have no container ID)', () => {
+    const again = notificationsFor([create(), create(), create()], true);
+    expect(again.map((n) => n.title)).toEqual(['Prevented a container of ghcr.io/acme/web:1.4']);
+    const several = notificationsFor(
+      [create({ containerName: 'a' }), create({ containerName: 'b' }), create({ imageId: DIGEST })],
+      true,
+    );
+    expect(several).toEqual([
+      {
+        title: 'Prevented 3 containers',
+        body: 'a, b, a container of ghcr.io/acme/web:1.4',
+        route: '/activity',
+      },
+    ]);
+  });
+
+  it('comes first in a mixed burst, and the grouper opens a window for it', () => {
+    expect(
+      notificationsFor([decision({ containerId: id('b') }), create()], true).map((n) => n.title),
+    ).toEqual(['Prevented a container of ghcr.io/acme/web:1.4', 'Stopped web-bbbb']);
+    const { g, timers, shown } = grouper();
+    g.push(create());
+    expect(timers.pending.size).toBe(1);
+    timers.fire();
+    expect(shown).toHaveLength(1);
+  });
+});

@@ -45,6 +45,11 @@ describe('the alert', () => {
     ).toBe(true);
   });
 
+  it('is raised when Docker refused a container (prevention mode): the user should hear of it', () => {
+    const refused = decision({ containerId: '', decision: 'prevented', trigger: 'authz:create' });
+    expect(nextAlert(false, { kind: 'decision', record: refused })).toBe(true);
+  });
+
   it('is not raised by allowed or audited containers, nor by a stop that failed', () => {
     for (const record of [
       decision({ decision: 'allowed' }),

@@ -149,3 +149,45 @@ describe('the recently blocked list', () => {
     expect(rememberBlocked([], decision({ decision: 'allowed' }))).toEqual([]);
   });
 });
+
+describe('refusals by the authorization plugin (prevented) in the tray', () => {
+  const DIGEST = `sha256:${'c'.repeat(64)}`;
+  const create = (name: string, imageRef = 'team/app:1') =>
+    decision({
+      containerId: '',
+      containerName: name,
+      imageRef,
+      imageId: `sha256:${(imageRef === 'team/app:1' ? '2' : '3').repeat(64)}`,
+      digests: [DIGEST],
+      decision: 'prevented',
+      trigger: 'authz:create',
+    });
+
+  it('lists a refused create as blocked, and a click opens its approval', () => {
+    const a = actions();
+    const menu = trayMenuTemplate(state({ recentBlocked: [create('')] }), a);
+    const item = byLabel(menu, 'new container (team/app:1): create refused, approve…');
+    click(item);
+    expect(a.openWindow).toHaveBeenCalledWith(`/allowlist/${encodeURIComponent(DIGEST)}`);
+    const start = decision({ decision: 'prevented', trigger: 'authz:start', containerName: 'api' });
+    expect(
+      byLabel(trayMenuTemplate(state({ recentBlocked: [start] }), actions()), /^api /).label,
+    ).toBe('api (ghcr.io/acme/web:1.4): start refused, approve…');
+  });
+
+  it('keeps refused creates apart by name and image, once each (no container ID to tell them apart)', () => {
+    const list = recentBlockedFromLog([
+      create('web'),
+      create(''),
+      create('web'),
+      create('', 'team/other:1'),
+      decision({ containerId: id('a') }),
+    ]);
+    expect(list.map((r) => `${r.containerName}|${r.imageRef}`)).toEqual([
+      'web-aaaa|ghcr.io/acme/web:1.4',
+      '|team/other:1',
+      'web|team/app:1',
+      '|team/app:1',
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   activityRoute,
+  allowlistRoute,
   MainWindowController,
   mainWindowOptions,
   rendererUrl,
@@ -89,6 +90,10 @@ describe('rendererUrl and activityRoute', () => {
     expect(rendererUrl(packaged)).toBe(INDEX);
     expect(rendererUrl(packaged, activityRoute('ab12'))).toBe(`${INDEX}#/activity/ab12`);
     expect(rendererUrl(packaged, activityRoute())).toBe(`${INDEX}#/activity`);
+    const digest = `sha256:${'c'.repeat(64)}`;
+    expect(rendererUrl(packaged, allowlistRoute(digest))).toBe(
+      `${INDEX}#/allowlist/sha256%3A${'c'.repeat(64)}`,
+    );
     const dev = rendererLocation({
       packaged: false,
       indexPath: '/x',

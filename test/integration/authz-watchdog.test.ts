@@ -1,0 +1,196 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probePlugin } from '../../electron/engine/authz/authz-install.js';
+import { SETTINGS_FILE } from '../../electron/engine/store/settings-store.js';
+import { must } from '../env/containers.js';
+import { startDockerd, type Dockerd } from '../env/dockerd.js';
+import { importImage } from '../env/images.js';
+import { authzFlags, PLUGIN_SPEC_DIR } from './support/authz-plugin.js';
+import { configDirWith, gatehouse, spawnDaemon, waitFor } from './support/engine-harness.js';
+
+/**
+ * The watchdog of `gatehouse daemon --authz-socket`: a private dockerd uses the plugin
+ * (installed at runtime by `gatehouse authz install`); the daemon under the watchdog is killed,
+ * crash-loops on a corrupt settings file, and is stopped, and Docker never hangs for 32 s.
+ */
+let dockerd: Dockerd;
+let dir: string;
+let daemonConfig: string;
+let socketPath: string;
+let configDir: string;
+let allowedId: string;
+let unknownId: string;
+let watchdog: ChildProcess;
+let out = '';
+const name = `gh-test-${randomBytes(4).toString('hex')}`;
+const spec = join(PLUGIN_SPEC_DIR, `${name}.spec`);
+
+const setupFlags = () => authzFlags({ name, socketPath, daemonConfig, dockerd });
+const status = () => gatehouse(['--docker-host', dockerd.host, 'authz', 'status', ...setupFlags()]);
+
+/** How often `text` occurs in the watchdog's and its child's output so far. */
+const count = (text: string) => out.split(text).length - 1;
+/** The pid of the child the watchdog started last. */
+const childPid = () => Number([...out.matchAll(/started the daemon \(pid (\d+)\)/g)].at(-1)?.[1]);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A docker command that must end within `ms` (a dead plugin would hold it for ~32 s). */
+async function timed(ms: number, ...args: string[]) {
+  const started = performance.now();
+  const r = await dockerd.docker(args);
+  const elapsed = performance.now() - started;
+  expect(elapsed, `docker ${args.join(' ')} took ${elapsed.toFixed(0)} ms`).toBeLessThan(ms);
+  return r;
+}
+const run = (image: string, ms = 8_000) =>
+  timed(ms, 'run', '--rm', '--network', 'none', image, 'echo', 'RAN');
+
+/** Waits until the watchdog's child has served the plugin and is ready `n` times in all. */
+const readyTimes = (n: number, timeoutMs = 30_000) =>
+  waitFor(
+    `the daemon to be ready (${n})`,
+    async () => {
+      if (watchdog.exitCode !== null) throw new Error(`watchdog exited: ${out}`);
+      return count('gatehouse ready') >= n;
+    },
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; output:\n${out}`);
+  });
+
+beforeAll(async () => {
+  dir = mkdtempSync('/tmp/gh-azw-');
+  daemonConfig = join(dir, 'daemon.json');
+  socketPath = join(dir, 'authz.sock');
+  writeFileSync(daemonConfig, '{}\n');
+  dockerd = await startDockerd({ extraArgs: [`--config-file=${daemonConfig}`] });
+  allowedId = await importImage(dockerd, 'wd/allowed:1');
+  unknownId = await importImage(dockerd, 'wd/unknown:1');
+  configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+  watchdog = spawnDaemon(configDir, dockerd.host, ['--authz-socket', socketPath], (text) => {
+    out += text;
+  });
+  await readyTimes(1);
+  const install = await gatehouse(['authz', 'install', ...setupFlags()]);
+  expect(install.code, install.stderr).toBe(0);
+  await waitFor('dockerd to use the plugin', async () => {
+    const r = await dockerd.docker(['create', '--network', 'none', 'wd/unknown:1']);
+    if (r.code === 0) await must(dockerd, ['rm', r.stdout.trim()]);
+    return r.code !== 0;
+  });
+});
+
+afterAll(async () => {
+  const pid = out ? childPid() : NaN;
+  watchdog?.kill('SIGKILL');
+  if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+  // A dead plugin would hang dockerd's calls: take it out before dockerd goes.
+  rmSync(spec, { force: true });
+  await dockerd?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+});
+
+describe('the watchdog of gatehouse daemon --authz-socket', () => {
+  it('runs the daemon as its child; authz status exits 0 while the plugin answers and is used', async () => {
+    const pid = childPid();
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(watchdog.pid);
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toContain(`PPid:\t${watchdog.pid}\n`);
+    const r = await status();
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('uses the plugin: prevention is on');
+  });
+
+  it('restarts a daemon killed with SIGKILL; Docker never hangs and prevention resumes', async () => {
+    const killed = childPid();
+    process.kill(killed, 'SIGKILL');
+    // At once: answered by the watchdog's fallback or by the new child, never a 32 s hang.
+    expect((await timed(5_000, 'ps')).code).toBe(0);
+    const meanwhile = await run('wd/unknown:1');
+    expect(meanwhile.code).toBe(125);
+    expect(meanwhile.stderr).toContain(`authorization denied by plugin ${name}: gatehouse: `);
+    // The new child serves the plugin at once and waits for the lock the killed one left
+    // (until it is stale, up to 15 s) instead of failing after 9 s and restarting again.
+    await readyTimes(2);
+    expect(count('restarting it in'), out).toBe(1);
+    expect(out).toMatch(
+      new RegExp(`the daemon \\(pid ${killed}\\) was killed by SIGKILL; restarting it in 250 ms`),
+    );
+    expect(childPid()).not.toBe(killed);
+    expect((await run('wd/allowed:1')).stdout.trim()).toBe('RAN');
+    const refused = await run('wd/unknown:1');
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain(
+      `image wd/unknown:1 (${unknownId}) may not create a container`,
+    );
+    expect(refused.stderr).toContain('not on the allowlist');
+  });
+
+  it('answers for a daemon that cannot start (corrupt settings): docker ps works, runs are refused naming the problem', async () => {
+    const settings = join(configDir, SETTINGS_FILE);
+    const good = readFileSync(settings, 'utf8');
+    const restarts = count('restarting it in');
+    writeFileSync(settings, '{"schemaVersion": 1, "enforcement": ');
+    try {
+      process.kill(childPid(), 'SIGKILL');
+      // The killed run, then at least two runs that fail at once.
+      await waitFor(
+        'the daemon to fail again',
+        async () => count('restarting it in') >= restarts + 3,
+      );
+      expect(out).toMatch(/exited with code 1 \(The settings file .* is not valid/);
+      expect((await timed(5_000, 'ps', '-a')).code).toBe(0);
+      for (const image of ['wd/unknown:1', 'wd/allowed:1']) {
+        const r = await run(image);
+        expect(r.code).toBe(125);
+        expect(r.stdout).not.toContain('RAN');
+        expect(r.stderr).toContain(
+          `gatehouse: image ${image} may not create a container now: Gatehouse's daemon cannot start (it failed`,
+        );
+        expect(r.stderr).toContain(`The settings file ${settings} is not valid`);
+        expect(r.stderr).toContain('Refused because Gatehouse fails closed');
+        expect(r.stderr).toContain('gatehouse authz uninstall');
+      }
+    } finally {
+      writeFileSync(settings, good);
+    }
+    // Fixed: the next restart (at most 5 s away) serves the engine's policy again.
+    await readyTimes(3);
+    expect((await run('wd/allowed:1')).stdout.trim()).toBe('RAN');
+  });
+
+  it('stops with its daemon on SIGTERM and leaves nothing answering; authz status then exits 5', async () => {
+    const child = childPid();
+    watchdog.kill('SIGTERM');
+    const [code] = (await once(watchdog, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await waitFor('the daemon to exit', async () => !alive(child), 5_000);
+    expect(await probePlugin(socketPath)).toBeDefined();
+    expect(existsSync(socketPath)).toBe(false);
+
+    const down = await status();
+    expect(down.code).toBe(5);
+    expect(down.stdout).toMatch(/answers: +NO/);
+
+    const r = await gatehouse(['authz', 'uninstall', ...setupFlags()]);
+    expect(r.code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // dockerd reloads on its own time
+    expect(
+      (await timed(10_000, 'run', '--rm', '--network', 'none', 'wd/unknown:1', 'true')).code,
+    ).toBe(0);
+    // Not installed: nothing is broken, so 0.
+    expect((await status()).code).toBe(0);
+  });
+});
