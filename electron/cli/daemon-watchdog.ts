@@ -86,14 +86,18 @@ export interface ChildState {
   failures: number;
 }
 
+/** Why the daemon does not serve, e.g. "Gatehouse's daemon is restarting (the last run ...)". */
+export function daemonDown(child: ChildState): string {
+  const last = `the last run ${child.exit}${child.lastError ? `: ${child.lastError}` : ''}`;
+  return child.failures >= 2
+    ? `Gatehouse's daemon cannot start (it failed ${child.failures} times in a row; ${last})`
+    : `Gatehouse's daemon is restarting (${last})`;
+}
+
 /** The refusal the fallback gives, after "gatehouse: " (added by the plugin server). */
 export function fallbackMessage(what: string, child: ChildState): string {
-  const state =
-    child.failures >= 2
-      ? `cannot start (it failed ${child.failures} times in a row; the last run ${child.exit}${child.lastError ? `: ${child.lastError}` : ''})`
-      : `is restarting (the last run ${child.exit}${child.lastError ? `: ${child.lastError}` : ''})`;
   return (
-    `${what} now: Gatehouse's daemon ${state}. Refused because Gatehouse fails closed while it cannot decide. ` +
+    `${what} now: ${daemonDown(child)}. Refused because Gatehouse fails closed while it cannot decide. ` +
     'Try again in a few seconds; if this persists, see `gatehouse authz status` and the daemon output, fix the problem named here, ' +
     'or turn prevention off with `gatehouse authz uninstall`'
   );
@@ -261,7 +265,11 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
   const serveFallback = async (): Promise<boolean> => {
     if (stopping) return false;
     try {
-      fallback = await startAuthzServer({ socketPath: options.socketPath, decider });
+      fallback = await startAuthzServer({
+        socketPath: options.socketPath,
+        decider,
+        standIn: () => daemonDown(state),
+      });
       if (!stopping) return true;
       await closeFallback(); // stopped while it started
       return false;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { EngineStatus } from '../../shared/api/channels.js';
 import type { DecisionRecord } from '../../shared/api/schemas.js';
+import { PREVENTION_ON_COMMANDS } from '../../shared/prevention.js';
 
 /** Human-readable lines; `--json` output is the API's own result, unchanged. */
 
@@ -23,6 +25,18 @@ export function formatDecision(r: DecisionRecord): string {
   const what = `${r.decision.toUpperCase().padEnd(11)} ${subject} ${image}`;
   const error = r.actionError ? ` -- ${r.actionError}` : '';
   return `${r.time} ${what}: ${r.reason}${error}`;
+}
+
+/** `gatehouse status`'s prevention line: the plugin's state here, and what to do. */
+export function formatPrevention({ ask, plugin }: EngineStatus['prevention']): string {
+  switch (plugin.state) {
+    case 'serving':
+      return `on: serving the authorization plugin on ${plugin.socketPath} (asks before refusing: ${ask ? 'yes' : 'no'})`;
+    case 'off':
+      return `off, reactive guard only; turn it on: ${PREVENTION_ON_COMMANDS.join(', then ')}`;
+    case 'unsupported':
+      return `unsupported: ${plugin.reason}`;
+  }
 }
 
 export function printJson(value: unknown): void {

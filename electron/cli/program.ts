@@ -7,7 +7,7 @@ import { callApi, type CliContext } from './api-access.js';
 import { runDaemon, uiPort } from './commands/daemon.js';
 import { runWatchdog, SUPERVISED_ENV } from './daemon-watchdog.js';
 import { followDecisionLog } from './commands/log-follow.js';
-import { formatDecision, printJson, readInput, short } from './output.js';
+import { formatDecision, formatPrevention, printJson, readInput, short } from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerAuthzCommands } from './commands/authz.js';
 import { registerInstanceCommands } from './commands/instance.js';
@@ -77,7 +77,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
 
   program
     .command('status')
-    .description('connection, enforcement, mode and counts')
+    .description('connection, enforcement, mode, prevention and counts')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const { result: s, viaEngine } = await callApi(ctx(), 'status.get', {});
@@ -90,6 +90,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
         console.log(`docker:      ${c.state} ${c.dockerHost}${c.error ? ` (${c.error})` : ''}`);
       console.log(`enforcement: ${s.enforcement.enabled ? 'on' : 'off'}`);
       console.log(`mode:        ${s.enforcement.mode}`);
+      console.log(`prevention:  ${formatPrevention(s.prevention)}`);
       console.log(`allowlist:   ${s.counts.allowlist} entries`);
       console.log(`quarantined: ${s.counts.quarantined} containers`);
       console.log(`config:      ${s.configDir}`);

@@ -49,6 +49,7 @@ import { decideImage as decideImageByAllowlist } from './policy/allowlist-policy
 import { ApprovalQueue } from './authz/approval-queue.js';
 import type { AuthzDecision, DecidedRequest } from './authz/authz-server.js';
 import { preventionRecord } from './authz/prevention-record.js';
+import { preventionPlugin } from './authz/prevention-support.js';
 
 export interface EngineOptions {
   configDir: string;
@@ -102,6 +103,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #queuedSweep: Promise<void> | undefined;
   #nextSweep: Trigger | undefined;
   #ready = false;
+  /** The unix socket this process serves the authorization plugin on, if it does. */
+  #pluginSocket: string | undefined;
 
   private constructor(readonly options: EngineOptions) {
     super();
@@ -157,6 +160,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return new Engine(options);
   }
 
+  /** Tells the status that this process serves the authorization plugin (the daemon's job). */
+  markPreventionServed(socketPath: string): void {
+    this.#pluginSocket = socketPath;
+  }
+
   get ready(): boolean {
     return this.#ready;
   }
@@ -210,7 +218,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       connection: this.#monitor.state,
       enforcement: settings.enforcement,
       notifications: settings.notifications,
-      prevention: settings.prevention,
+      prevention: {
+        ask: settings.prevention.ask,
+        plugin: preventionPlugin(
+          (this.options.hostEnvironment ?? process).platform,
+          this.host.url,
+          this.#pluginSocket,
+        ),
+      },
       counts: {
         allowlist: settings.allowlist.length,
         quarantined: Object.keys(settings.quarantine).length,

@@ -65,12 +65,25 @@ export const apiRequestSchemas = {
 export type ApiChannel = keyof typeof apiRequestSchemas;
 export type ApiRequest<K extends ApiChannel> = z.input<(typeof apiRequestSchemas)[K]>;
 
+/**
+ * The authorization plugin as this engine sees it: `serving` (this engine's process serves it
+ * on `socketPath`), `unsupported` (the Docker it watches cannot load it; `reason` says why, for
+ * people) or `off` (it could, but this process does not serve it: the reactive guard only).
+ */
+export type PreventionPlugin =
+  | { state: 'serving'; socketPath: string }
+  | { state: 'off' }
+  | { state: 'unsupported'; reason: string };
+
 export interface EngineStatus {
   connection: ConnectionState;
   enforcement: { enabled: boolean; mode: Mode };
   notifications: { enabled: boolean };
-  /** Prevention mode: ask before refusing a create of an unknown image. */
-  prevention: { ask: boolean };
+  /**
+   * Prevention mode: `ask` before refusing a create of an unknown image (a setting), and
+   * whether Docker can ask this engine's authorization plugin here.
+   */
+  prevention: { ask: boolean; plugin: PreventionPlugin };
   counts: { allowlist: number; quarantined: number };
   /** True while this engine watches Docker and acts (a daemon or the desktop app). */
   enforcing: boolean;

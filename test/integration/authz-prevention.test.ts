@@ -294,7 +294,7 @@ describe('prevention by the authorization plugin', () => {
     beforeAll(async () => {
       // The daemon's decider: it reads the setting at each refusal.
       bed.decider = new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine));
-      expect((await api('prevention.set', { ask: true })).prevention).toEqual({ ask: true });
+      expect((await api('prevention.set', { ask: true })).prevention).toMatchObject({ ask: true });
     });
 
     afterAll(async () => {

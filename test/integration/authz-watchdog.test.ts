@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEventMessage } from '../../electron/engine/api/api-events.js';
 import { probePlugin } from '../../electron/engine/authz/authz-install.js';
+import { RemoteEngine } from '../../electron/engine/control/remote-engine.js';
 import { SETTINGS_FILE } from '../../electron/engine/store/settings-store.js';
 import { must } from '../env/containers.js';
 import { startDockerd, type Dockerd } from '../env/dockerd.js';
@@ -163,12 +165,47 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
         expect(r.stderr).toContain('Refused because Gatehouse fails closed');
         expect(r.stderr).toContain('gatehouse authz uninstall');
       }
+      // A stand-in is not prevention working: status says so and exits 5.
+      const r = await status();
+      expect(r.code).toBe(5);
+      expect(r.stdout).toMatch(
+        /answers: +only the watchdog, refusing runs: Gatehouse's daemon cannot start/,
+      );
     } finally {
       writeFileSync(settings, good);
     }
     // Fixed: the next restart (at most 5 s away) serves the engine's policy again.
     await readyTimes(3);
     expect((await run('wd/allowed:1')).stdout.trim()).toBe('RAN');
+  });
+
+  it('asks the desktop app attached to the daemon just in time: its approval lets that docker run through', async () => {
+    // What the desktop app does when a daemon runs on its folder: it becomes that daemon's face.
+    const face = await RemoteEngine.attach(configDir);
+    if (!face) throw new Error('no daemon answers on the config folder');
+    const got: ApiEventMessage[] = [];
+    face.subscribe((m) => got.push(m));
+    try {
+      await waitFor('the event stream', async () => {
+        await face.handlers['prevention.set']({ ask: true });
+        return got.some((m) => m.event === 'settings');
+      });
+      const waiting = run('wd/unknown:1', 20_000);
+      await waitFor('the question', async () => got.some((m) => m.event === 'approvals'));
+      const [pending, ...more] = await face.handlers['approvals.list']({});
+      expect(more).toEqual([]);
+      expect(pending).toMatchObject({ imageRef: 'wd/unknown:1', digest: unknownId });
+      const id = pending?.id ?? '';
+      expect(await face.handlers['approvals.answer']({ id, approve: true })).toEqual({
+        answered: true,
+      });
+      expect((await waiting).stdout.trim()).toBe('RAN');
+      const allowlist = await face.handlers['allowlist.list']({});
+      expect(allowlist.map((e) => e.digest)).toContain(unknownId);
+    } finally {
+      await face.handlers['prevention.set']({ ask: false });
+      await face.close();
+    }
   });
 
   it('stops with its daemon on SIGTERM and leaves nothing answering; authz status then exits 5', async () => {

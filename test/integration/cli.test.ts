@@ -22,7 +22,10 @@ const gh = (configDir: string, ...args: string[]) =>
 const exists = async (name: string) => (await dockerd.docker(['inspect', name])).code === 0;
 
 /** Starts `gatehouse daemon` and resolves with its output so far once it printed `ready`. */
-async function startDaemon(configDir: string): Promise<{ output: () => string }> {
+async function startDaemon(
+  configDir: string,
+  ...options: string[]
+): Promise<{ output: () => string }> {
   const child = spawn(process.execPath, [
     CLI,
     '--config-dir',
@@ -30,6 +33,7 @@ async function startDaemon(configDir: string): Promise<{ output: () => string }>
     '--docker-host',
     dockerd.host,
     'daemon',
+    ...options,
   ]);
   daemon = child;
   let out = '';
@@ -74,6 +78,7 @@ describe('gatehouse daemon and the control socket', () => {
       ready: true,
       connection: { state: 'connected', dockerHost: dockerd.host },
       enforcement: { enabled: true, mode: 'enforce' },
+      prevention: { ask: false, plugin: { state: 'off' } },
       counts: { allowlist: 1 },
     });
 
@@ -94,6 +99,25 @@ describe('gatehouse daemon and the control socket', () => {
     expect(
       JSON.parse(readFileSync(join(configDir, 'settings.json'), 'utf8')).allowlist,
     ).toMatchObject([{ digest: unknownId, label: 'reviewed', source: 'manual' }]);
+  });
+
+  it("says whether prevention works: off without the plugin, serving with the daemon's", async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    const idle = await gh(configDir, 'status');
+    expect(idle.stdout).toMatch(
+      /^prevention: {2}off, reactive guard only; turn it on: gatehouse daemon --authz-socket \/run\/gatehouse\/authz.sock, then sudo gatehouse authz install$/m,
+    );
+    // Served on a socket dockerd is not configured for: the daemon serves it, dockerd ignores it.
+    const socket = join(mkdtempSync(join(tmpdir(), 'gh-authz-')), 'authz.sock');
+    await startDaemon(configDir, '--authz-socket', socket);
+    const serving = await gh(configDir, 'status');
+    expect(serving.stdout).toMatch(
+      new RegExp(`^prevention: {2}on: serving the authorization plugin on ${socket} \\(`, 'm'),
+    );
+    expect(JSON.parse((await gh(configDir, 'status', '--json')).stdout).prevention).toEqual({
+      ask: false,
+      plugin: { state: 'serving', socketPath: socket },
+    });
   });
 
   it('refuses to start on a corrupt settings file, naming it and changing nothing', async () => {

@@ -51,7 +51,10 @@ function setupOptions(command: Command): Command {
  * `check`'s 3 and `verify`'s 4.
  */
 export const EXIT_AUTHZ = {
-  /** Installed (spec file or daemon configuration) but nothing answers: Docker calls hang. */
+  /**
+   * Installed (spec file or daemon configuration) but nothing answers (Docker calls hang), or
+   * only the watchdog answers for a daemon that is down (runs are refused).
+   */
   down: 5,
   /** Installed and answering, but dockerd does not ask it: prevention is off. */
   unused: 6,
@@ -64,10 +67,12 @@ export const EXIT_AUTHZ = {
  * could not be asked.
  */
 export function authzStatusExit(
-  status: Pick<AuthzStatus, 'configured' | 'specSocket' | 'answers'>,
+  status: Pick<AuthzStatus, 'configured' | 'specSocket' | 'answers' | 'standIn'>,
   inUse: boolean | undefined,
 ): number {
   const installed = status.configured || status.specSocket !== undefined;
+  // The watchdog refusing for a daemon that is down is not prevention working.
+  if (status.standIn !== undefined) return installed ? EXIT_AUTHZ.down : 0;
   if (inUse === true) return 0;
   if (!status.answers) return installed ? EXIT_AUTHZ.down : 0;
   if (inUse === undefined) return 1;
@@ -126,6 +131,7 @@ Exit codes:
      (also 0 when it is not installed at all: nothing is broken, Gatehouse is reactive only)
   1  could not tell (e.g. dockerd did not answer, or its configuration file is not valid)
   ${EXIT_AUTHZ.down}  installed but the plugin does not answer: every Docker call fails after about 32 s
+     (or only the watchdog answers, refusing runs, while the daemon is down)
   ${EXIT_AUTHZ.unused}  the plugin answers but dockerd does not use it (not reloaded?): prevention is off`,
     )
     .action(async (f: SetupFlags & { json?: boolean }) => {
@@ -155,10 +161,10 @@ Exit codes:
         `configured:  ${status.configured ? 'yes' : 'no'} (authorization-plugins in ${status.daemonConfig})`,
       );
       console.log(
-        `answers:     ${status.answers ? `yes, on ${status.socketPath}` : `NO: ${status.socketPath}: ${status.problem ?? ''}`}`,
+        `answers:     ${!status.answers ? `NO: ${status.socketPath}: ${status.problem ?? ''}` : status.standIn ? `only the watchdog, refusing runs: ${status.standIn}` : `yes, on ${status.socketPath}`}`,
       );
       console.log(
-        `dockerd:     ${inUse === undefined ? `not asked (${dockerProblem ?? 'the plugin is down, so every Docker call would hang for about 32 s; start it or run `gatehouse authz uninstall`'})` : inUse ? 'uses the plugin: prevention is on' : 'does not use the plugin: reactive only'}`,
+        `dockerd:     ${inUse === undefined ? `not asked (${dockerProblem ?? 'the plugin is down, so every Docker call would hang for about 32 s; start it or run `gatehouse authz uninstall`'})` : !inUse ? 'does not use the plugin: reactive only' : status.standIn ? 'uses the plugin, but its daemon is down: runs are refused until it is back' : 'uses the plugin: prevention is on'}`,
       );
     });
 }

@@ -67,7 +67,10 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       // A refusal becomes a `prevented` record, printed by the 'decision' listener above.
       decided: (what, decision) => engine.recordPrevention(what, decision),
     });
+    engine.markPreventionServed(authz.socketPath);
     say(`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
+    const { plugin } = engine.status().prevention;
+    if (plugin.state === 'unsupported') process.stderr.write(`gatehouse authz: ${plugin.reason}\n`);
   }
   try {
     // With the plugin served, wait out the lock a killed daemon left (the watchdog restarts it).

@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { PROBE_PARAM, PROBE_SEEN_PATH } from './authz-server.js';
+import { PROBE_PARAM, PROBE_SEEN_PATH, WHO_PATH } from './authz-server.js';
+import { preventionUnsupported } from './prevention-support.js';
 
 /**
  * `gatehouse authz install | uninstall | status` on Linux: the plugin spec file, the
@@ -15,7 +16,7 @@ import { PROBE_PARAM, PROBE_SEEN_PATH } from './authz-server.js';
 export const DEFAULT_PLUGIN_NAME = 'gatehouse';
 export const DEFAULT_PLUGINS_DIR = '/etc/docker/plugins';
 export const DEFAULT_DAEMON_CONFIG = '/etc/docker/daemon.json';
-export const DEFAULT_AUTHZ_SOCKET = '/run/gatehouse/authz.sock';
+export { DEFAULT_AUTHZ_SOCKET } from '../../../shared/prevention.js';
 const DOCKERD_PID_FILES = ['/var/run/docker.pid', '/run/docker.pid'];
 const KEY = 'authorization-plugins';
 
@@ -144,10 +145,8 @@ export function specSocket(file: string): string | undefined {
 export async function installAuthz(
   options: AuthzInstallOptions & { force?: boolean },
 ): Promise<string[]> {
-  if (process.platform !== 'linux')
-    throw new AuthzSetupError(
-      'Docker authorization plugins need a Linux dockerd; Docker Desktop (macOS, Windows) cannot load them, so Gatehouse stays reactive there',
-    );
+  const unsupported = preventionUnsupported(process.platform);
+  if (unsupported) throw new AuthzSetupError(unsupported);
   const problem = await probePlugin(options.socketPath);
   if (problem && !options.force)
     throw new AuthzSetupError(
@@ -202,6 +201,8 @@ export interface AuthzStatus {
   daemonConfig: string;
   socketPath: string;
   answers: boolean;
+  /** Set when what answers only stands in for the daemon (its watchdog): why it is down. */
+  standIn?: string;
   problem?: string;
 }
 
@@ -211,6 +212,7 @@ export async function authzStatus(options: AuthzInstallOptions): Promise<AuthzSt
   const config = readDaemonConfig(options.daemonConfig);
   const socketPath = socket ?? options.socketPath;
   const problem = await probePlugin(socketPath);
+  const standIn = problem === undefined ? await whoAnswers(socketPath) : undefined;
   return {
     name: options.name,
     specFile: spec,
@@ -219,8 +221,19 @@ export async function authzStatus(options: AuthzInstallOptions): Promise<AuthzSt
     daemonConfig: options.daemonConfig,
     socketPath,
     answers: problem === undefined,
+    ...(standIn ? { standIn } : {}),
     ...(problem ? { problem } : {}),
   };
+}
+
+/** The stand-in's reason when the watchdog answers for a daemon that is down; else undefined. */
+async function whoAnswers(socketPath: string): Promise<string | undefined> {
+  try {
+    const answer = (await postJson(socketPath, WHO_PATH, {})) as { standIn?: unknown };
+    return typeof answer?.standIn === 'string' ? answer.standIn : undefined;
+  } catch {
+    return undefined; // a plugin that is not Gatehouse's (or an older one): nothing to add
+  }
 }
 
 /**

@@ -54,6 +54,11 @@ export interface AuthzServerOptions {
    * timeout (about 30 s), after which the user would get a bare transport error.
    */
   decisionTimeoutMs?: number;
+  /**
+   * Set for a stand-in (the watchdog's fallback while the daemon is down): why the daemon does
+   * not serve. `gatehouse authz status` reads it, so a stand-in is not taken for prevention.
+   */
+  standIn?: () => string;
   /** Called after every decided (not passed) request, e.g. for logging and the benchmark. */
   decided?: (what: DecidedRequest, decision: AuthzDecision) => void;
 }
@@ -67,6 +72,8 @@ const MAX_BODY = 16 << 20;
 /** `gatehouse authz status` asks dockerd `GET /_ping?gatehouse-probe=NONCE`, then asks us. */
 export const PROBE_PARAM = 'gatehouse-probe';
 export const PROBE_SEEN_PATH = '/Gatehouse.ProbeSeen';
+/** Who answers: `{standIn: null}` from the daemon, `{standIn: why}` from a stand-in. */
+export const WHO_PATH = '/Gatehouse.Who';
 const probeSeenSchema = z.object({ nonce: z.string().regex(/^[0-9a-f]{16,64}$/) });
 const PROBES_KEPT = 100;
 const PREFIX = 'gatehouse: ';
@@ -137,6 +144,10 @@ async function handle(
     if (path === ACTIVATE_PATH) {
       req.resume();
       return send(res, 200, { Implements: ['authz'] });
+    }
+    if (path === WHO_PATH) {
+      req.resume();
+      return send(res, 200, { standIn: options.standIn?.() ?? null });
     }
     if (path === PROBE_SEEN_PATH) {
       const probe = probeSeenSchema.safeParse(parseJson(await readBody(req)));

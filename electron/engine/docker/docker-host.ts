@@ -108,9 +108,23 @@ function readTls(dir: string, hostEnv: HostEnvironment): NonNullable<DockerHost[
   return tls;
 }
 
+/**
+ * Docker Desktop's sockets in the user's home folder: `run` on macOS (and Linux), `desktop`
+ * behind Linux's `desktop-linux` context. Its dockerd runs in a VM.
+ */
+export const DOCKER_DESKTOP_SOCKETS = [
+  '.docker/run/docker.sock',
+  '.docker/desktop/docker.sock',
+] as const;
+
+/** Is this host URL one of Docker Desktop's sockets (in any home folder)? */
+export function isDockerDesktopSocket(url: string): boolean {
+  return url.startsWith('unix://') && DOCKER_DESKTOP_SOCKETS.some((s) => url.endsWith(`/${s}`));
+}
+
 function defaultSocket(hostEnv: HostEnvironment): string {
   if (hostEnv.platform === 'win32') return 'npipe:////./pipe/docker_engine';
-  const desktop = join(hostEnv.home, '.docker', 'run', 'docker.sock');
+  const desktop = join(hostEnv.home, DOCKER_DESKTOP_SOCKETS[0]);
   const system = '/var/run/docker.sock';
   // Docker Desktop (macOS, and Linux when installed) serves the user's own socket.
   const order = hostEnv.platform === 'darwin' ? [desktop, system] : [system, desktop];

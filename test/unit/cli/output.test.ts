@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDecision } from '../../../electron/cli/output.js';
+import { formatDecision, formatPrevention } from '../../../electron/cli/output.js';
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
 
 const IMAGE_ID = `sha256:${'b'.repeat(64)}`;
@@ -53,5 +53,19 @@ describe('formatDecision', () => {
     ).toBe(
       '2026-11-23T12:00:00.000Z PREVENTED   malformed image (unknown): the create request has no readable JSON body; refused',
     );
+  });
+});
+
+describe('formatPrevention', () => {
+  it("says the plugin's state here and what to do", () => {
+    expect(
+      formatPrevention({ ask: true, plugin: { state: 'serving', socketPath: '/run/g.sock' } }),
+    ).toBe('on: serving the authorization plugin on /run/g.sock (asks before refusing: yes)');
+    expect(formatPrevention({ ask: false, plugin: { state: 'off' } })).toBe(
+      'off, reactive guard only; turn it on: gatehouse daemon --authz-socket /run/gatehouse/authz.sock, then sudo gatehouse authz install',
+    );
+    expect(
+      formatPrevention({ ask: false, plugin: { state: 'unsupported', reason: 'Docker Desktop' } }),
+    ).toBe('unsupported: Docker Desktop');
   });
 });

@@ -50,7 +50,8 @@ describe('SettingsView', () => {
       'enforcement.set': ({ enabled }) =>
         (current = { ...current, enforcement: { ...current.enforcement, enabled } }),
       'notifications.set': ({ enabled }) => (current = { ...current, notifications: { enabled } }),
-      'prevention.set': ({ ask }) => (current = { ...current, prevention: { ask } }),
+      'prevention.set': ({ ask }) =>
+        (current = { ...current, prevention: { ...current.prevention, ask } }),
     });
     setup(api);
     await fireEvent.click(await screen.findByRole('radio', { name: /^Quarantine/ }));
@@ -87,5 +88,45 @@ describe('SettingsView', () => {
         true,
       ),
     );
+  });
+
+  describe("prevention's plugin", () => {
+    const ASK = 'Ask before refusing a new image (prevention mode)';
+    const line = async () =>
+      (await screen.findByText(/./, { selector: '#settings-prevention-plugin' })).textContent
+        ?.replace(/\s+/g, ' ')
+        .trim();
+    const askSwitch = () => screen.getByRole('switch', { name: ASK }) as HTMLInputElement;
+
+    it('serving: the plugin is served on the daemon socket, and how to check Docker uses it', async () => {
+      const plugin = { state: 'serving', socketPath: '/run/gatehouse/authz.sock' } as const;
+      setup(new FakeApi({ 'status.get': () => status({ prevention: { ask: true, plugin } }) }));
+      expect(await line()).toBe(
+        "Served Gatehouse serves Docker's authorization plugin on /run/gatehouse/authz.sock: once installed, Docker asks it before creating or starting a container (gatehouse authz status checks).",
+      );
+      expect(askSwitch().disabled).toBe(false);
+      expect(askSwitch().checked).toBe(true);
+    });
+
+    it('off: reactive guard only, and the two commands that turn it on', async () => {
+      setup(new FakeApi({ 'status.get': () => status() }));
+      expect(await line()).toBe(
+        'Off Reactive guard only: containers that are not allowed are stopped right after they start. To have Docker ask first, run gatehouse daemon --authz-socket /run/gatehouse/authz.sock, then sudo gatehouse authz install.',
+      );
+      expect(askSwitch().disabled).toBe(false);
+    });
+
+    it('unsupported: the reason, and the ask switch disabled with a note', async () => {
+      const reason =
+        'Docker Desktop (macOS, Windows) cannot load authorization plugins: Gatehouse stops non-allowed containers right after they start';
+      const plugin = { state: 'unsupported', reason } as const;
+      setup(new FakeApi({ 'status.get': () => status({ prevention: { ask: false, plugin } }) }));
+      expect(await line()).toBe(`Not available ${reason}.`);
+      expect(askSwitch().disabled).toBe(true);
+      expect(askSwitch().getAttribute('aria-describedby')).toBe(
+        'settings-prevention-switch-description',
+      );
+      expect(screen.getByText(/^Not available here: Docker cannot ask Gatehouse/)).toBeTruthy();
+    });
   });
 });

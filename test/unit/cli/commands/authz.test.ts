@@ -18,6 +18,12 @@ describe('authz status exit codes', () => {
     expect(EXIT_AUTHZ.down).toBe(5);
   });
 
+  it('5 when only the watchdog answers for a daemon that is down, even though dockerd asks it', () => {
+    const standIn = { ...installed, standIn: "Gatehouse's daemon cannot start" };
+    expect(authzStatusExit(standIn, true)).toBe(EXIT_AUTHZ.down);
+    expect(authzStatusExit({ ...standIn, configured: false }, true)).toBe(0);
+  });
+
   it('6 when installed and answering but dockerd does not use it', () => {
     expect(authzStatusExit(installed, false)).toBe(EXIT_AUTHZ.unused);
     expect(authzStatusExit(specOnly, false)).toBe(EXIT_AUTHZ.unused);

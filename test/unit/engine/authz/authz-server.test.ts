@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   startAuthzServer,
+  WHO_PATH,
   type AuthzDecider,
   type AuthzServer,
 } from '../../../../electron/engine/authz/authz-server.js';
@@ -69,13 +70,18 @@ function fakeDecider(seen: string[], hooks: { create?: () => Promise<void> } = {
   };
 }
 
-async function start(decider: AuthzDecider, decisionTimeoutMs?: number): Promise<string> {
+async function start(
+  decider: AuthzDecider,
+  decisionTimeoutMs?: number,
+  standIn?: () => string,
+): Promise<string> {
   dir = mkdtempSync(join(tmpdir(), 'gh-authz-'));
   const socketPath = join(dir, 'sub', 'authz.sock');
   server = await startAuthzServer({
     socketPath,
     decider,
     ...(decisionTimeoutMs === undefined ? {} : { decisionTimeoutMs }),
+    ...(standIn ? { standIn } : {}),
   });
   return socketPath;
 }
@@ -88,6 +94,17 @@ describe('authorization plugin server', () => {
       status: 200,
       json: { Implements: ['authz'] },
     });
+  });
+
+  it('says whether it is the daemon or a stand-in for it, and why', async () => {
+    const daemon = await start(fakeDecider([]));
+    expect(await post(daemon, WHO_PATH, '')).toEqual({ status: 200, json: { standIn: null } });
+    await server?.close();
+    let why = "Gatehouse's daemon is restarting";
+    const standIn = await start(fakeDecider([]), undefined, () => why);
+    expect(await post(standIn, WHO_PATH, '')).toEqual({ status: 200, json: { standIn: why } });
+    why = "Gatehouse's daemon cannot start";
+    expect((await post(standIn, WHO_PATH, '')).json).toEqual({ standIn: why });
   });
 
   it('decides creates by image and starts by container, with the message in Msg', async () => {

@@ -29,7 +29,7 @@ async function waitingQuestion(): Promise<PendingApproval> {
 
 describe('just-in-time approval in the engine', () => {
   it('is off by default: a refusal is a plain denial, nothing waits', async () => {
-    expect(engine.status().prevention).toEqual({ ask: false });
+    expect(engine.status().prevention).toMatchObject({ ask: false });
     expect(
       await preventionAsk(engine)('team/app:1', DIGEST, 'not on the allowlist'),
     ).toBeUndefined();
@@ -38,7 +38,7 @@ describe('just-in-time approval in the engine', () => {
 
   it('prevention.set turns asking on, saved; approving allowlists the digest, then lets the create through', async () => {
     const status = (await call('prevention.set', { ask: true })) as ReturnType<Engine['status']>;
-    expect(status.prevention).toEqual({ ask: true });
+    expect(status.prevention).toMatchObject({ ask: true });
     expect(engine.store.get().prevention.ask).toBe(true);
     const events: number[] = [];
     engine.on('approvals', (pending) => events.push(pending.length));
