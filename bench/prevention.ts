@@ -49,6 +49,8 @@ export async function runPreventionBench(): Promise<void> {
       decideContainer: (id, action) =>
         decider?.decideContainer(id, action) ?? Promise.resolve({ allowed: true, message: '' }),
     },
+    // As the daemon does: every refusal is written to the decision log before dockerd hears it.
+    decided: (what, decision) => engine?.recordPrevention(what, decision),
   });
   mkdirSync(SPEC_DIR, { recursive: true });
   writeFileSync(spec, `unix://${socketPath}\n`);

@@ -305,6 +305,20 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
 }
 
 /**
+ * In the supervised daemon: a watchdog killed outright (SIGKILL, the OOM killer) leaves the
+ * pipe to our stderr without a reader, and the next line written there would end us with
+ * EPIPE, leaving the plugin unanswered and Docker hanging. Orphaned, keep serving.
+ */
+export function outliveWatchdog(
+  streams: NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
+  for (const stream of streams)
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+}
+
+/**
  * How long a daemon serving the plugin keeps trying for the config folder's lock: a daemon
  * killed a moment ago leaves it until it is stale (15 s after its last refresh, which is at
  * most 5 s old). Meanwhile the plugin already answers with the policy.

@@ -5,7 +5,7 @@ import { DECISION_LOG_FILE } from '../engine/log/decision-log.js';
 import { defaultConfigDir } from '../engine/store/config-dir.js';
 import { callApi, type CliContext } from './api-access.js';
 import { runDaemon, uiPort } from './commands/daemon.js';
-import { runWatchdog, SUPERVISED_ENV } from './daemon-watchdog.js';
+import { outliveWatchdog, runWatchdog, SUPERVISED_ENV } from './daemon-watchdog.js';
 import { followDecisionLog } from './commands/log-follow.js';
 import { formatDecision, formatPrevention, printJson, readInput, short } from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
@@ -72,6 +72,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
         });
         return;
       }
+      if (process.env[SUPERVISED_ENV]) outliveWatchdog();
       await runDaemon(c, { uiPort: o.ui === true ? 0 : o.ui, authzSocket: o.authzSocket });
     });
 

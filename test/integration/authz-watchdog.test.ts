@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEventMessage } from '../../electron/engine/api/api-events.js';
@@ -84,14 +84,19 @@ beforeAll(async () => {
     out += text;
   });
   await readyTimes(1);
-  const install = await gatehouse(['authz', 'install', ...setupFlags()]);
-  expect(install.code, install.stderr).toBe(0);
-  await waitFor('dockerd to use the plugin', async () => {
-    const r = await dockerd.docker(['create', '--network', 'none', 'wd/unknown:1']);
-    if (r.code === 0) await must(dockerd, ['rm', r.stdout.trim()]);
-    return r.code !== 0;
-  });
+  await install('wd/unknown:1');
 });
+
+/** `gatehouse authz install`, then waits until dockerd refuses a create of `refusedImage`. */
+async function install(refusedImage: string): Promise<void> {
+  const r = await gatehouse(['authz', 'install', ...setupFlags()]);
+  expect(r.code, r.stderr).toBe(0);
+  await waitFor('dockerd to use the plugin', async () => {
+    const created = await dockerd.docker(['create', '--network', 'none', refusedImage]);
+    if (created.code === 0) await must(dockerd, ['rm', created.stdout.trim()]);
+    return created.code !== 0;
+  });
+}
 
 afterAll(async () => {
   const pid = out ? childPid() : NaN;
@@ -229,5 +234,31 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
     ).toBe(0);
     // Not installed: nothing is broken, so 0.
     expect((await status()).code).toBe(0);
+  });
+
+  it('a daemon whose watchdog was killed outright keeps serving, even once it writes to stderr', async () => {
+    watchdog = spawnDaemon(configDir, dockerd.host, ['--authz-socket', socketPath], (text) => {
+      out += text;
+    });
+    await readyTimes(4);
+    await importImage(dockerd, 'wd/other:1');
+    await install('wd/other:1');
+    const orphan = childPid();
+    watchdog.kill('SIGKILL');
+    await once(watchdog, 'exit');
+    // A refusal the daemon cannot log: its problem line goes to the dead watchdog's pipe.
+    const log = join(configDir, 'decisions.jsonl');
+    rmSync(log, { force: true });
+    mkdirSync(log);
+    const refused = await run('wd/other:1');
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('image wd/other:1');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(alive(orphan)).toBe(true);
+    expect((await run('wd/allowed:1')).stdout.trim()).toBe('RAN');
+    process.kill(orphan, 'SIGTERM');
+    await waitFor('the orphan to exit', async () => !alive(orphan), 10_000);
+    rmSync(log, { recursive: true, force: true });
+    expect((await gatehouse(['authz', 'uninstall', ...setupFlags()])).code).toBe(0);
   });
 });
