@@ -10,16 +10,12 @@ import {
   shell,
   Tray,
 } from 'electron';
-import type { Server } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiChannel, ApiRequest } from '../../shared/api/channels.js';
-import { dispatch, engineHandlers } from '../engine/api/api-handlers.js';
-import { localFace, type EngineFace } from '../engine/api/engine-face.js';
-import { startControlServer } from '../engine/control/control-server.js';
-import { controlSocketPath } from '../engine/control/control-socket.js';
-import { RemoteEngine } from '../engine/control/remote-engine.js';
-import { Engine } from '../engine/engine.js';
+import { dispatch } from '../engine/api/api-handlers.js';
+import type { EngineFace } from '../engine/api/engine-face.js';
+import { openAppEngine } from '../engine/control/app-engine.js';
 import { APP_ID, appPaths, type AppPaths } from './app-paths.js';
 import { installApiIpc } from './ipc/install-ipc.js';
 import { EVENT_CHANNEL } from './ipc/ipc-contract.js';
@@ -93,32 +89,6 @@ if (!app.requestSingleInstanceLock()) {
     });
 }
 
-/**
- * The engine this app shows. When a daemon runs on the folder (`gatehouse daemon`, supervised,
- * often serving the authorization plugin), the app is its face: closing or crashing the app
- * then leaves enforcement and Docker untouched, and prevention's questions open the app's
- * approval dialog. Otherwise the app runs the engine itself, with the control socket the
- * CLI talks to.
- */
-async function openEngine(configDir: string): Promise<EngineFace> {
-  const attached = await RemoteEngine.attach(configDir);
-  if (attached) return attached;
-  const engine = Engine.open({ configDir }); // throws SettingsFileError on a broken file
-  await engine.start(); // throws StoreBusyError if a daemon holds the folder
-  let server: Server;
-  try {
-    server = await startControlServer(controlSocketPath(configDir), engineHandlers(engine), engine);
-  } catch (error) {
-    await engine.stop();
-    throw error;
-  }
-  engine.on('problem', (error) => log(error.message));
-  return localFace(engine, async () => {
-    await closeServer(server);
-    await engine.stop();
-  });
-}
-
 async function start(): Promise<Running | undefined> {
   const packaged = app.isPackaged;
   const paths = appPaths({
@@ -137,7 +107,7 @@ async function start(): Promise<Running | undefined> {
 
   let face: EngineFace;
   try {
-    face = await openEngine(app.getPath('userData'));
+    face = await openAppEngine({ configDir: app.getPath('userData'), log });
   } catch (error) {
     // A broken settings file is named and left alone; the app does not run without it.
     const { title, content } = startupFailureDialog(error);
@@ -294,11 +264,4 @@ async function startShell(parts: {
 
   if (!shouldStartHidden(process.argv, loginItem.wasOpenedAtLogin())) windows.open();
   return { windows };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -104,7 +104,8 @@ export function registerAuthzCommands(program: Command, ctx: () => CliContext): 
   )
     .option('--force', 'install even if the plugin does not answer now')
     .action(async (f: SetupFlags & { force?: boolean }) => {
-      for (const line of await installAuthz({ ...optionsOf(f), force: !!f.force }))
+      const { url: dockerHost } = resolveDockerHost(ctx().dockerHost, realHostEnvironment());
+      for (const line of await installAuthz({ ...optionsOf(f), force: !!f.force, dockerHost }))
         console.log(line);
       console.log(
         'prevention is on once dockerd has reloaded; `gatehouse authz status` checks it. Keep the plugin running: while it is down, every Docker call fails after about 32 s (`gatehouse authz uninstall` undoes this, plugin running or not)',

@@ -8,6 +8,7 @@ import {
   type BrowserBridge,
 } from '../../engine/browser-bridge/browser-bridge.js';
 import { startControlServer } from '../../engine/control/control-server.js';
+import { requestHandover } from '../../engine/control/control-client.js';
 import { controlSocketPath } from '../../engine/control/control-socket.js';
 import { Engine } from '../../engine/engine.js';
 import type { CliContext } from '../api-access.js';
@@ -73,8 +74,18 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
     if (plugin.state === 'unsupported') process.stderr.write(`gatehouse authz: ${plugin.reason}\n`);
   }
   try {
-    // With the plugin served, wait out the lock a killed daemon left (the watchdog restarts it).
-    await startWhenUnlocked(() => engine.start(), options.authzSocket ? LOCK_PATIENCE_MS : 0);
+    // The desktop app running its own engine on the folder makes way and becomes our face.
+    const handover = await requestHandover(controlSocketPath(ctx.configDir));
+    if (handover === 'refused')
+      throw new Error(
+        `another gatehouse daemon runs on ${ctx.configDir} (it answers on its control socket); stop it first`,
+      );
+    if (handover === 'granted')
+      say("gatehouse: the desktop app hands the config folder over and becomes this daemon's face");
+    // Wait for the lock the app releases, or (with the plugin served) the one a killed daemon
+    // left until it is stale (the watchdog restarts it).
+    const patience = options.authzSocket || handover === 'granted' ? LOCK_PATIENCE_MS : 0;
+    await startWhenUnlocked(() => engine.start(), patience);
   } catch (error) {
     await authz?.close();
     throw error;
@@ -83,7 +94,9 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
   let server: Server | undefined;
   let ui: BrowserBridge | undefined;
   try {
-    server = await startControlServer(controlSocketPath(ctx.configDir), handlers, engine);
+    server = await startControlServer(controlSocketPath(ctx.configDir), handlers, {
+      events: engine,
+    });
     if (uiSite !== undefined) {
       ui = await startBrowserBridge({ handlers, events: engine, ...uiSite });
       say(`gatehouse ui: ${ui.url}`);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  apiChannels,
   apiRequestSchemas,
   isApiChannel,
   type ApiChannel,
@@ -46,6 +47,18 @@ export function engineHandlers(engine: Engine): ApiHandlers {
     'instance.remove': (r) => engine.instances.remove(r.name, r.dryRun),
     'instance.set-digest': (r) => engine.instances.setDigest(r.name, r.digest, r.dryRun),
   };
+}
+
+/**
+ * Handlers that pass every channel's request to `call`: the face of an engine elsewhere (a
+ * daemon over its control socket) or one that may change (the desktop app's).
+ */
+export function handlersVia(
+  call: (channel: ApiChannel, request: unknown) => Promise<unknown>,
+): ApiHandlers {
+  return Object.fromEntries(
+    apiChannels.map((channel) => [channel, (request: unknown) => call(channel, request)]),
+  ) as unknown as ApiHandlers;
 }
 
 export type ApiErrorCode = 'unknown-channel' | 'invalid-request' | 'failed';

@@ -143,9 +143,13 @@ export function specSocket(file: string): string | undefined {
  * name to the configuration, SIGHUP. Returns what it changed, one line each.
  */
 export async function installAuthz(
-  options: AuthzInstallOptions & { force?: boolean },
+  options: AuthzInstallOptions & {
+    force?: boolean;
+    /** The Docker host the user works with: a remote one or Docker Desktop cannot load it. */
+    dockerHost?: string;
+  },
 ): Promise<string[]> {
-  const unsupported = preventionUnsupported(process.platform);
+  const unsupported = preventionUnsupported(process.platform, options.dockerHost);
   if (unsupported) throw new AuthzSetupError(unsupported);
   const problem = await probePlugin(options.socketPath);
   if (problem && !options.force)

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../../shared/api/channels.js';
 import { parseApiEventMessage, type ApiEventMessage } from '../api/api-events.js';
 import { ApiError } from '../api/api-handlers.js';
-import { EVENTS_PATH } from './control-server.js';
+import { EVENTS_PATH, HANDOVER_PATH } from './control-server.js';
 
 /** Thrown when no engine listens on the control socket, so the CLI works on the store itself. */
 export class NoEngineError extends Error {}
@@ -36,6 +36,8 @@ export function callEngine<K extends ApiChannel>(
         path: `/api/${channel}`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
+        // A fresh connection per call: a pooled one may belong to an engine that has stopped.
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -91,7 +93,7 @@ export function followEngineEvents(
     ended = true;
     handlers.onEnd(reason);
   };
-  const req = request({ socketPath, path: EVENTS_PATH, method: 'GET' }, (res) => {
+  const req = request({ socketPath, path: EVENTS_PATH, method: 'GET', agent: false }, (res) => {
     if (res.statusCode !== 200) {
       res.resume();
       end(`the engine on ${socketPath} refused its event stream (HTTP ${res.statusCode})`);
@@ -118,4 +120,29 @@ export function followEngineEvents(
       req.destroy();
     },
   };
+}
+
+/**
+ * Asks the engine that holds the folder to make way (a daemon starting): `granted` when it
+ * will release the folder and attach to us (the desktop app), `refused` when it does not hand
+ * over (another daemon), `none` when no engine answers.
+ */
+export function requestHandover(socketPath: string): Promise<'granted' | 'refused' | 'none'> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath, path: HANDOVER_PATH, method: 'POST', agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 202 ? 'granted' : 'refused');
+      },
+    );
+    req.setTimeout(10_000, () =>
+      req.destroy(new Error(`the engine on ${socketPath} did not answer in time`)),
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') resolve('none');
+      else reject(error);
+    });
+    req.end();
+  });
 }

@@ -12,22 +12,43 @@ const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /** Path of the event stream: one JSON ApiEventMessage per line, for as long as it is open. */
 export const EVENTS_PATH = '/events';
+/**
+ * A daemon starting on the folder asks the engine that holds it to hand over (POST): the
+ * desktop app's engine agrees (202) and becomes the daemon's face; an engine that does not
+ * hand over answers 409.
+ */
+export const HANDOVER_PATH = '/handover';
+
+export interface ControlServerOptions {
+  /** The engine's events, streamed on `GET /events`. */
+  events?: EngineEventSource;
+  /** Called once a handover was accepted and answered: release the folder, then attach. */
+  onHandover?: () => void;
+}
 
 /**
  * The control socket: the typed API as HTTP over a unix socket (a named pipe on Windows) that
  * only the owner can open, so the CLI's changes go through the one running engine.
  * `POST /api/<channel>` with a JSON body answers `{result}` or `{error: {code, message, problems}}`;
- * `GET /events` streams the engine's events (the desktop app attached to a daemon listens there).
+ * `GET /events` streams the engine's events (the desktop app attached to a daemon listens there);
+ * `POST /handover` asks the engine to make way for a daemon.
  */
 export async function startControlServer(
   path: string,
   handlers: ApiHandlers,
-  events?: EngineEventSource,
+  options: ControlServerOptions = {},
 ): Promise<Server> {
   await removeStaleSocket(path);
+  const { events, onHandover } = options;
   const server = createServer((req, res) => {
     if (events && req.method === 'GET' && req.url === EVENTS_PATH) streamEvents(events, res);
-    else void handle(handlers, req, res);
+    else if (req.method === 'POST' && req.url === HANDOVER_PATH) {
+      req.resume();
+      if (!onHandover) return reply(res, 409, { handingOver: false });
+      // Answered first: the caller must not see the socket close under its request.
+      res.on('finish', onHandover);
+      reply(res, 202, { handingOver: true });
+    } else void handle(handlers, req, res);
   });
   const umask = process.umask(0o177); // the socket is created owner-only, with no window
   try {

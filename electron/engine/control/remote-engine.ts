@@ -1,13 +1,8 @@
 import { EventEmitter } from 'node:events';
-import {
-  apiChannels,
-  type ApiChannel,
-  type ApiRequest,
-  type EngineStatus,
-} from '../../../shared/api/channels.js';
+import type { ApiRequest, EngineStatus } from '../../../shared/api/channels.js';
 import type { ConnectionState } from '../../../shared/api/schemas.js';
 import type { ApiEventMessage } from '../api/api-events.js';
-import type { ApiHandlers } from '../api/api-handlers.js';
+import { handlersVia, type ApiHandlers } from '../api/api-handlers.js';
 import type { EngineFace } from '../api/engine-face.js';
 import {
   callEngine,
@@ -58,13 +53,9 @@ export class RemoteEngine implements EngineFace {
     status: EngineStatus,
   ) {
     this.#status = status;
-    const call =
-      <K extends ApiChannel>(channel: K) =>
-      (request: ApiRequest<K>) =>
-        callEngine(socketPath, channel, request);
-    this.handlers = Object.fromEntries(
-      apiChannels.map((channel) => [channel, call(channel)]),
-    ) as unknown as ApiHandlers;
+    this.handlers = handlersVia((channel, request) =>
+      callEngine(socketPath, channel, request as ApiRequest<typeof channel>),
+    );
     this.#follow();
   }
 

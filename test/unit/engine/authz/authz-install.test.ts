@@ -81,6 +81,15 @@ describe('install, uninstall, status', () => {
     expect(existsSync(join(dir, 'daemon.json'))).toBe(false);
   });
 
+  it('install refuses a Docker that cannot load the plugin, naming why, and changes nothing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gh-azu-'));
+    await expect(installAuthz({ ...options(), dockerHost: 'ssh://dev@build-box' })).rejects.toThrow(
+      /Docker runs on build-box: its dockerd can only ask an authorization plugin running on that host/,
+    );
+    expect(existsSync(join(dir, 'plugins', 'gatehouse.spec'))).toBe(false);
+    expect(existsSync(join(dir, 'daemon.json'))).toBe(false);
+  });
+
   it('uninstall with nothing installed changes nothing and signals nobody', () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-azu-'));
     expect(uninstallAuthz(options())).toEqual([

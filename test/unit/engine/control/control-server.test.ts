@@ -10,7 +10,11 @@ import {
 } from '../../../../electron/engine/api/api-handlers.js';
 import { startControlServer } from '../../../../electron/engine/control/control-server.js';
 import { controlSocketPath } from '../../../../electron/engine/control/control-socket.js';
-import { callEngine, NoEngineError } from '../../../../electron/engine/control/control-client.js';
+import {
+  callEngine,
+  NoEngineError,
+  requestHandover,
+} from '../../../../electron/engine/control/control-client.js';
 import { InvalidInputError } from '../../../../electron/engine/policy/allowlist-editor.js';
 import { apiChannels } from '../../../../shared/api/channels.js';
 
@@ -112,6 +116,22 @@ describe('control socket', () => {
     await expect(startControlServer(path, recordingHandlers([]))).rejects.toThrow(
       /already listens/,
     );
+  });
+
+  it('answers a handover request only where one is accepted, and acts after answering', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-ctl-'));
+    const path = controlSocketPath(dir);
+    expect(await requestHandover(path)).toBe('none');
+    const daemonLike = await startControlServer(path, recordingHandlers([]));
+    expect(await requestHandover(path)).toBe('refused');
+    daemonLike.close();
+    let handedOver = 0;
+    const appLike = await startControlServer(path, recordingHandlers([]), {
+      onHandover: () => handedOver++,
+    });
+    close = () => appLike.close();
+    expect(await requestHandover(path)).toBe('granted');
+    expect(handedOver).toBe(1);
   });
 
   it('tells the CLI when no engine listens', async () => {

@@ -37,11 +37,9 @@ class FakeDaemon {
       ...Object.fromEntries(apiChannels.map((channel) => [channel, fail])),
       ...used,
     } as ApiHandlers;
-    this.server = await startControlServer(
-      controlSocketPath(this.configDir),
-      handlers,
-      this.events,
-    );
+    this.server = await startControlServer(controlSocketPath(this.configDir), handlers, {
+      events: this.events,
+    });
   }
 
   async stop(): Promise<void> {
