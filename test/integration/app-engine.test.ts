@@ -94,4 +94,29 @@ describe("the desktop app's engine", () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another gatehouse daemon runs on ${configDir}`);
   });
+
+  it('runs the engine again once the daemon it is attached to has stopped for good', async () => {
+    configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    let out = '';
+    daemon = spawnDaemon(configDir, dockerd.host, [], (text) => (out += text));
+    await waitFor('the daemon to be ready', async () => out.includes('gatehouse ready'));
+    const face = (app = await openAppEngine({
+      configDir,
+      dockerHost: dockerd.host,
+      log: () => undefined,
+    }));
+    expect(face.kind).toBe('attached');
+    const got: ApiEventMessage[] = [];
+    face.subscribe((m) => got.push(m));
+    daemon.kill('SIGTERM'); // stopped, and no watchdog brings it back
+    await once(daemon, 'exit');
+    await waitFor('the app to run the engine', async () => face.kind === 'local', 45_000);
+    await waitFor('the local engine to be ready', async () => face.status().ready);
+    expect(face.status()).toMatchObject({ enforcing: true, configDir });
+    await runDetached(dockerd, 'after-daemon', 'app/unknown:1');
+    const removed = await waitFor('the removal, by the app itself', async () =>
+      got.find((m) => m.event === 'decision' && m.data.containerName === 'after-daemon'),
+    );
+    expect(removed.data).toMatchObject({ decision: 'removed', imageId: unknownId });
+  }, 90_000);
 });

@@ -37,11 +37,22 @@ export class RemoteEngine implements EngineFace {
   /** Incoming events are handled in order, each after the status refresh it calls for. */
   #queue: Promise<void> = Promise.resolve();
 
-  /** The face of the daemon running on this config folder, or undefined when none answers. */
-  static async attach(configDir: string): Promise<RemoteEngine | undefined> {
+  /** Set by `lost`: fires once the daemon has not answered for its `afterMs`. */
+  #lostTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * The face of the daemon running on this config folder, or undefined when none answers.
+   * `lost.then` is called once the daemon has been away for `lost.afterMs` in a row (stopped
+   * for good: a watchdog brings a crashed one back sooner).
+   */
+  static async attach(
+    configDir: string,
+    lost?: { afterMs: number; then: () => void },
+  ): Promise<RemoteEngine | undefined> {
     const socketPath = controlSocketPath(configDir);
     try {
-      return new RemoteEngine(socketPath, await callEngine(socketPath, 'status.get', {}, 5_000));
+      const status = await callEngine(socketPath, 'status.get', {}, 5_000);
+      return new RemoteEngine(socketPath, status, lost);
     } catch (error) {
       if (error instanceof NoEngineError) return undefined;
       throw error;
@@ -51,6 +62,7 @@ export class RemoteEngine implements EngineFace {
   private constructor(
     readonly socketPath: string,
     status: EngineStatus,
+    private readonly lost?: { afterMs: number; then: () => void },
   ) {
     this.#status = status;
     this.handlers = handlersVia((channel, request) =>
@@ -72,6 +84,7 @@ export class RemoteEngine implements EngineFace {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
+    clearTimeout(this.#lostTimer);
     this.#follower?.close();
     await this.#queue;
   }
@@ -82,6 +95,8 @@ export class RemoteEngine implements EngineFace {
         const wasDown = this.#down !== undefined;
         this.#attempt = 0;
         this.#down = undefined;
+        clearTimeout(this.#lostTimer);
+        this.#lostTimer = undefined;
         if (!wasDown) return;
         // Back after a restart: whatever a face shows may have changed meanwhile.
         this.#enqueue(async () => {
@@ -109,6 +124,8 @@ export class RemoteEngine implements EngineFace {
         };
         const state = this.#down;
         this.#enqueue(async () => this.#emit({ event: 'connection', data: state }));
+        if (this.lost && !this.#lostTimer)
+          this.#lostTimer = setTimeout(this.lost.then, this.lost.afterMs);
         this.#retry = setTimeout(() => this.#follow(), delay);
       },
     });

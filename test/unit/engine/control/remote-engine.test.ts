@@ -152,4 +152,29 @@ describe('RemoteEngine: the desktop app as the face of a running daemon', () => 
     );
     expect(attached.status()).toEqual(daemon.current);
   });
+
+  it('reports the daemon lost once it stays away, not when it is back in time', async () => {
+    daemon = new FakeDaemon(mkdtempSync(join(tmpdir(), 'gh-re-')));
+    await daemon.start();
+    let lost = 0;
+    const attached = (remote = await RemoteEngine.attach(daemon.configDir, {
+      afterMs: 1_500,
+      then: () => lost++,
+    }));
+    if (!attached) throw new Error('not attached');
+    const { got, until } = listen(attached);
+    await until(() => daemon?.events.listenerCount('decision') === 1, 'the stream to open');
+
+    await daemon.stop();
+    await until(() => got.some((m) => m.event === 'connection'), 'the disconnection');
+    await daemon.start(); // back within 1.5 s: not lost
+    await until(() => got.some((m) => m.event === 'approvals'), 'the catch-up');
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(lost).toBe(0);
+
+    await daemon.stop(); // away for good
+    await until(() => lost === 1, 'the loss');
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(lost).toBe(1);
+  }, 15_000);
 });
