@@ -14,8 +14,12 @@ import { controlSocketPath } from './control-socket.js';
 
 /** Waits between attempts to reach a daemon that stopped answering (its watchdog restarts it). */
 const RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
-/** Events after which the status (enforcement, counts, connection) may have changed. */
-const STATUS_EVENTS = new Set<ApiEventMessage['event']>(['decision', 'settings', 'connection']);
+/**
+ * Events after which the status the face keeps (enforcement, notifications, counts,
+ * connection) may have changed. Not decisions: a quarantine record is a settings change of its
+ * own, and a storm of decisions must not cost a status call each.
+ */
+const STATUS_EVENTS = new Set<ApiEventMessage['event']>(['settings', 'connection']);
 
 /**
  * The face of an engine that a daemon runs (`gatehouse daemon`, often supervised and serving

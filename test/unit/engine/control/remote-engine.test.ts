@@ -13,6 +13,8 @@ import type { EngineEvents } from '../../../../electron/engine/engine.js';
 import { apiChannels, type EngineStatus } from '../../../../shared/api/channels.js';
 import { decision, status } from '../../electron/main/support.js';
 
+const id = (i: number) => i.toString(16).padStart(64, '0');
+
 /**
  * A daemon as the desktop app sees it: a control socket with handlers and an event source.
  * The real daemon behind a real socket is covered by the integration tests.
@@ -20,6 +22,7 @@ import { decision, status } from '../../electron/main/support.js';
 class FakeDaemon {
   readonly events = new EventEmitter<EngineEvents>();
   current: EngineStatus = status();
+  statusCalls = 0;
   server: Server | undefined;
   constructor(readonly configDir: string) {}
 
@@ -28,7 +31,10 @@ class FakeDaemon {
       throw new Error('not used here');
     };
     const used: Partial<ApiHandlers> = {
-      'status.get': async () => this.current,
+      'status.get': async () => {
+        this.statusCalls++;
+        return this.current;
+      },
       'mode.set': async () => {
         throw new Error('docker exploded');
       },
@@ -123,6 +129,20 @@ describe('RemoteEngine: the desktop app as the face of a running daemon', () => 
       { event: 'approvals', data: {} },
     ]);
     expect(seenMode).toEqual(['audit']);
+  });
+
+  it('passes a storm of decisions on without asking for the status each time', async () => {
+    daemon = new FakeDaemon(mkdtempSync(join(tmpdir(), 'gh-re-')));
+    await daemon.start();
+    const attached = (remote = await RemoteEngine.attach(daemon.configDir));
+    if (!attached) throw new Error('not attached');
+    const { got, until } = listen(attached);
+    await until(() => daemon?.events.listenerCount('decision') === 1, 'the stream to open');
+    const before = daemon.statusCalls;
+    for (let i = 0; i < 50; i++)
+      daemon.events.emit('decision', decision({ containerId: id(i) }), {});
+    await until(() => got.length === 100, '50 decisions and their container events');
+    expect(daemon.statusCalls).toBe(before);
   });
 
   it('says when the daemon stops answering, and catches up once it is back', async () => {
