@@ -85,6 +85,27 @@ describe('InstancesView', () => {
     expect(await screen.findByText('Added web and started it.')).toBeTruthy();
   });
 
+  it('links a field problem to its input for screen readers', async () => {
+    const api = new FakeApi({ 'instance.list': () => [] });
+    setup(api);
+    await screen.findByText('No instances');
+    const image = screen.getByLabelText('Image');
+    expect(image.getAttribute('aria-invalid')).toBeNull();
+    expect(image.getAttribute('aria-describedby')).toBeNull();
+    await fireEvent.input(screen.getByLabelText('Name'), { target: { value: 'web' } });
+    await fireEvent.input(screen.getByLabelText('Trust policy (without a digest)'), {
+      target: { value: 'team' },
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add instance' }));
+    const error = await screen.findByText(/give an image reference/);
+    const errorId = error.closest('[role="alert"]')!.id;
+    expect(errorId).toBe('instance-image-error');
+    expect(image.getAttribute('aria-invalid')).toBe('true');
+    expect(image.getAttribute('aria-describedby')).toBe(errorId);
+    expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBeNull();
+    expect(api.callsTo('instance.add')).toEqual([]);
+  });
+
   it('shows which containers disabling stops (dry run) before doing it', async () => {
     const affected = [{ containerId: 'f'.repeat(64), containerName: 'by-hand', imageRef: 'x' }];
     const api = new FakeApi({
