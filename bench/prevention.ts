@@ -44,10 +44,8 @@ export async function runPreventionBench(): Promise<void> {
   const server = await startAuthzServer({
     socketPath,
     decider: {
-      decideCreate: (image) =>
-        decider?.decideCreate(image) ?? Promise.resolve({ allowed: true, message: '' }),
-      decideContainer: (id, action) =>
-        decider?.decideContainer(id, action) ?? Promise.resolve({ allowed: true, message: '' }),
+      decide: (request) =>
+        decider?.decide(request) ?? Promise.resolve({ allowed: true, message: '' }),
     },
     // As the daemon does: every refusal is written to the decision log before dockerd hears it.
     decided: (what, decision) => engine?.recordPrevention(what, decision),
@@ -268,11 +266,11 @@ async function createAllowed(dockerd: Dockerd): Promise<{ Id: string; ms: number
 /** The plugin's own decision time for a start it has seen the container of: from memory. */
 async function cachedDecisionUs(dockerd: Dockerd, decider: EngineAuthzDecider) {
   const { Id } = await createAllowed(dockerd);
-  await decider.decideContainer(Id, 'start');
+  await decider.decide({ kind: 'container', container: Id, action: 'start' });
   const us: number[] = [];
   for (let i = 0; i < 1_000; i++) {
     const started = performance.now();
-    await decider.decideContainer(Id, 'start');
+    await decider.decide({ kind: 'container', container: Id, action: 'start' });
     us.push((performance.now() - started) * 1_000);
   }
   await call(dockerd, { method: 'DELETE', path: `/v1.41/containers/${Id}?force=1` });

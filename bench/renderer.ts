@@ -80,7 +80,7 @@ function fakeHandlers(): ApiHandlers {
     connection: { state: 'connected', dockerHost: 'unix:///var/run/docker.sock', since: now },
     enforcement: { enabled: true, mode: 'quarantine' },
     notifications: { enabled: true },
-    prevention: { ask: false, plugin: { state: 'off' } },
+    prevention: { ask: false, builds: 'allow', plugin: { state: 'off' } },
     counts: { allowlist: 40, quarantined: 50 },
     enforcing: true,
     ready: true,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { settingsSchema, type Settings } from '../../shared/api/schemas.js';
-import type { ContainerAction } from '../engine/authz/authz-protocol.js';
+import { describeRequest } from '../engine/authz/authz-protocol.js';
 import {
   startAuthzServer,
   type AuthzDecider,
@@ -135,12 +135,8 @@ export class FallbackDecider implements AuthzDecider {
     private readonly enforcement: () => Settings['enforcement'] | undefined,
   ) {}
 
-  decideCreate(image: string): Promise<AuthzDecision> {
-    return Promise.resolve(this.#decide(`image ${image} may not create a container`));
-  }
-
-  decideContainer(container: string, action: ContainerAction): Promise<AuthzDecision> {
-    return Promise.resolve(this.#decide(`container ${container} may not ${action}`));
+  decide(request: Parameters<AuthzDecider['decide']>[0]): Promise<AuthzDecision> {
+    return Promise.resolve(this.#decide(describeRequest(request)));
   }
 
   #decide(what: string): AuthzDecision {

@@ -8,7 +8,13 @@ import type {
   PendingApproval,
   VerifyReport,
 } from '../../shared/api/channels.js';
-import type { ConnectionState, DecisionRecord, Mode, Settings } from '../../shared/api/schemas.js';
+import type {
+  BuildPolicy,
+  ConnectionState,
+  DecisionRecord,
+  Mode,
+  Settings,
+} from '../../shared/api/schemas.js';
 import { createDockerClient } from './docker/docker-client.js';
 import {
   realHostEnvironment,
@@ -220,6 +226,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       notifications: settings.notifications,
       prevention: {
         ask: settings.prevention.ask,
+        builds: settings.prevention.builds,
         plugin: preventionPlugin(
           (this.options.hostEnvironment ?? process).platform,
           this.host.url,
@@ -374,20 +381,34 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.status();
   }
 
-  /** Prevention mode: whether the plugin asks (see `approvals`) before refusing a create. */
-  async setPreventionAsk(ask: boolean): Promise<EngineStatus> {
-    await this.#save((s) => ({ ...s, prevention: { ask } }), false);
+  /**
+   * Prevention settings: whether the plugin asks (see `approvals`) before refusing a create,
+   * and whether builds may run while enforcing.
+   */
+  async setPrevention(change: {
+    [K in keyof Settings['prevention']]?: Settings['prevention'][K] | undefined;
+  }): Promise<EngineStatus> {
+    const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+    await this.#save((s) => ({ ...s, prevention: { ...s.prevention, ...defined } }), false);
     return this.status();
   }
 
+  /** What the authorization plugin applies beyond the image policy (see EngineAuthzDecider). */
+  preventionPolicy(): { enforcing: boolean; builds: BuildPolicy } {
+    const policy = this.#policy;
+    return {
+      enforcing: policy.enabled && policy.mode !== 'audit',
+      builds: this.store.get().prevention.builds,
+    };
+  }
+
   /**
-   * Records a refusal by the authorization plugin (prevention mode): a `prevented` record in
-   * the decision log and a `decision` event, as the guard's decisions. An allowed request is
-   * not recorded. Never throws (the plugin answers dockerd right after): a failure to write
-   * is reported as a problem. Returns the record.
+   * Records a decision of the authorization plugin (prevention mode): a `prevented` record for
+   * a refusal, an `allowed` one for what it let through, in the decision log and as a
+   * `decision` event, as the guard's decisions. Never throws (the plugin answers dockerd right
+   * after): a failure to write is reported as a problem. Returns the record.
    */
-  recordPrevention(what: DecidedRequest, decision: AuthzDecision): DecisionRecord | undefined {
-    if (decision.allowed) return undefined;
+  recordPrevention(what: DecidedRequest, decision: AuthzDecision): DecisionRecord {
     const record = preventionRecord(what, decision);
     try {
       this.#record(record);
@@ -503,7 +524,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     image: ImageFacts,
   ): Promise<{ enforcing: boolean; verdict: Verdict }> {
     const policy = this.#policy;
-    const enforcing = policy.enabled && policy.mode !== 'audit';
+    const { enforcing } = this.preventionPolicy();
     const refusal = decideImageByAllowlist(image, policy.allowlist);
     if (refusal.allowed || !enforcing) return { enforcing, verdict: refusal };
     const facts: ContainerFacts = {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import type { AllowlistEntry, ConnectionState, DecisionRecord, Mode } from './schemas.js';
-import { labelSchema, modeSchema } from './schemas.js';
+import type {
+  AllowlistEntry,
+  BuildPolicy,
+  ConnectionState,
+  DecisionRecord,
+  Mode,
+} from './schemas.js';
+import { buildPolicySchema, labelSchema, modeSchema } from './schemas.js';
 import {
   imagePatternSchema,
   policyNameSchema,
@@ -54,7 +60,9 @@ export const apiRequestSchemas = {
     .object({ containerId: containerIdSchema, label: labelSchema.optional() })
     .strict(),
   'containers.stop': z.object({ containerId: containerIdSchema }).strict(),
-  'prevention.set': z.object({ ask: z.boolean() }).strict(),
+  'prevention.set': z
+    .object({ ask: z.boolean().optional(), builds: buildPolicySchema.optional() })
+    .strict(),
   'approvals.list': z.object({}).strict(),
   'approvals.answer': z
     .object({ id: z.uuid(), approve: z.boolean(), label: labelSchema.optional() })
@@ -83,7 +91,7 @@ export interface EngineStatus {
    * Prevention mode: `ask` before refusing a create of an unknown image (a setting), and
    * whether Docker can ask this engine's authorization plugin here.
    */
-  prevention: { ask: boolean; plugin: PreventionPlugin };
+  prevention: { ask: boolean; builds: BuildPolicy; plugin: PreventionPlugin };
   counts: { allowlist: number; quarantined: number };
   /** True while this engine watches Docker and acts (a daemon or the desktop app). */
   enforcing: boolean;

@@ -14,6 +14,13 @@ export const digestSchema = z.string().transform((value, ctx) => {
   return value as Digest;
 });
 
+/**
+ * Builds under prevention: `allow` (the default: a developer's `docker build` keeps working,
+ * and every face warns that build steps are not decided) or `refuse` while enforcing.
+ */
+export const buildPolicySchema = z.enum(['allow', 'refuse']);
+export type BuildPolicy = z.infer<typeof buildPolicySchema>;
+
 export const modeSchema = z.enum(['enforce', 'quarantine', 'audit']);
 export type Mode = z.infer<typeof modeSchema>;
 
@@ -69,8 +76,14 @@ export const settingsSchema = z
     notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
     /** Managed containers (issue 5); files saved before them load with none. */
     instances: z.array(instanceSchema).default([]),
-    /** Prevention mode: ask a person before refusing a create of an unknown image. */
-    prevention: z.object({ ask: z.boolean() }).strict().default({ ask: false }),
+    /**
+     * Prevention mode: `ask` a person before refusing a create of an unknown image; whether
+     * `builds` may run while enforcing (their RUN steps run the base image's code unseen).
+     */
+    prevention: z
+      .object({ ask: z.boolean(), builds: buildPolicySchema.default('allow') })
+      .strict()
+      .default({ ask: false, builds: 'allow' }),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

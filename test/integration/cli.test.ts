@@ -78,7 +78,7 @@ describe('gatehouse daemon and the control socket', () => {
       ready: true,
       connection: { state: 'connected', dockerHost: dockerd.host },
       enforcement: { enabled: true, mode: 'enforce' },
-      prevention: { ask: false, plugin: { state: 'off' } },
+      prevention: { ask: false, builds: 'allow', plugin: { state: 'off' } },
       counts: { allowlist: 1 },
     });
 

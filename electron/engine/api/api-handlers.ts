@@ -37,7 +37,7 @@ export function engineHandlers(engine: Engine): ApiHandlers {
       await engine.docker.getContainer(r.containerId).stop();
       return { stopped: r.containerId };
     },
-    'prevention.set': (r) => engine.setPreventionAsk(r.ask),
+    'prevention.set': (r) => engine.setPrevention(r),
     'approvals.list': async () => engine.approvals.pending(),
     'approvals.answer': (r) => engine.answerApproval(r.id, r.approve, r.label),
     'instance.list': () => engine.instances.list(),

@@ -3,17 +3,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { AllowedBy } from '../../../shared/api/schemas.js';
 import {
   ACTIVATE_PATH,
   AUTHZ_REQ_PATH,
   AUTHZ_RES_PATH,
   authzRequestSchema,
   classifyRequest,
+  nameEffectOf,
   pathOf,
   type AuthzAnswer,
+  type AuthzRequest,
   type Classified,
-  type ContainerAction,
 } from './authz-protocol.js';
+import { GateBusyError, NameGate, type GateTicket } from './name-gate.js';
 
 export interface AuthzDecision {
   allowed: boolean;
@@ -24,6 +27,10 @@ export interface AuthzDecision {
    * looked up, e.g. a timeout or a malformed request).
    */
   refused?: RefusedImage;
+  /** An allowance by the image policy: what was allowed, for the decision log. */
+  subject?: Omit<RefusedImage, 'reason'>;
+  /** What allowed it (an allowlist entry, a signature, an instance). */
+  allowedBy?: AllowedBy;
 }
 
 /** What a denial knows about the refused image (and container, for start, exec, ...). */
@@ -42,8 +49,7 @@ export type DecidedRequest = Exclude<Classified, { kind: 'pass' }>;
 
 /** The policy the plugin applies; the engine implements it, tests fake it. */
 export interface AuthzDecider {
-  decideCreate(image: string): Promise<AuthzDecision>;
-  decideContainer(container: string, action: ContainerAction): Promise<AuthzDecision>;
+  decide(request: Exclude<DecidedRequest, { kind: 'malformed' }>): Promise<AuthzDecision>;
 }
 
 export interface AuthzServerOptions {
@@ -86,8 +92,9 @@ const PREFIX = 'gatehouse: ';
 export async function startAuthzServer(options: AuthzServerOptions): Promise<AuthzServer> {
   const timeoutMs = options.decisionTimeoutMs ?? 20_000;
   const probes = new Set<string>();
+  const gate = new NameGate();
   const server = createServer((req, res) => {
-    void handle(req, res, options, timeoutMs, probes);
+    void handle(req, res, options, timeoutMs, probes, gate);
   });
   // dockerd keeps plugin connections open; idle ones must not hold a close() forever.
   server.keepAliveTimeout = 30_000;
@@ -137,7 +144,9 @@ async function handle(
   options: AuthzServerOptions,
   timeoutMs: number,
   probes: Set<string>,
+  gate: NameGate,
 ): Promise<void> {
+  let ticket: GateTicket | undefined;
   try {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST') return send(res, 405, { Err: 'POST only' });
@@ -157,8 +166,14 @@ async function handle(
     if (path !== AUTHZ_REQ_PATH && path !== AUTHZ_RES_PATH)
       return send(res, 404, { Err: `unknown endpoint ${path ?? ''}` });
     if (path === AUTHZ_RES_PATH) {
-      // Responses are never refused; their bodies (up to dockerd's cap) are not even read.
-      req.resume();
+      // Responses are never refused. Their bodies (up to dockerd's cap) are read only while a
+      // name is held, to let it go once dockerd has run the request.
+      if (gate.size === 0) {
+        req.resume();
+        return send(res, 200, allow());
+      }
+      const answered = authzRequestSchema.safeParse(parseJson(await readBody(req)));
+      if (answered.success) gate.answered(requestKey(answered.data));
       return send(res, 200, allow());
     }
     const body = await readBody(req);
@@ -176,14 +191,31 @@ async function handle(
     }
     rememberProbe(parsed.data.RequestURI, probes);
     const what = classifyRequest(parsed.data);
+    const effect = nameEffectOf(parsed.data, what);
+    if (effect) ticket = await gate.enter(effect, requestKey(parsed.data));
     if (what.kind === 'pass') return send(res, 200, allow());
     const decision = await decideWithin(what, options.decider, timeoutMs);
     options.decided?.(what, decision);
+    if (!decision.allowed) ticket?.leave();
     send(res, 200, decision.allowed ? allow() : deny(decision.message));
   } catch (error) {
+    ticket?.leave();
     if (!res.headersSent)
-      send(res, 200, deny(`could not decide (${(error as Error).message}); refused`));
+      send(
+        res,
+        200,
+        deny(
+          error instanceof GateBusyError
+            ? error.message
+            : `could not decide (${(error as Error).message}); refused`,
+        ),
+      );
   }
+}
+
+/** A request as its `AuthZReq` and its `AuthZRes` both name it. */
+function requestKey(request: AuthzRequest): string {
+  return `${request.RequestMethod} ${request.RequestURI}`;
 }
 
 async function decideWithin(
@@ -192,10 +224,7 @@ async function decideWithin(
   timeoutMs: number,
 ): Promise<AuthzDecision> {
   if (what.kind === 'malformed') return { allowed: false, message: `${what.reason}; refused` };
-  const decision =
-    what.kind === 'create'
-      ? decider.decideCreate(what.image)
-      : decider.decideContainer(what.container, what.action);
+  const decision = decider.decide(what);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<AuthzDecision>((resolve) => {
     timer = setTimeout(

@@ -1,40 +1,39 @@
 import type Docker from 'dockerode';
-import { digestOfRepoDigest } from '../../../shared/digest.js';
+import { digestOfRepoDigest, isDigest, type Digest } from '../../../shared/digest.js';
 import { ImageFactsCache, type ImageFacts } from '../docker/image-facts.js';
 import type { Verdict } from '../policy/allowlist-policy.js';
-import type { ContainerAction } from './authz-protocol.js';
+import { isContainerRef, isPluginRef, type ContainerAction } from './authz-protocol.js';
 import type { AuthzDecider, AuthzDecision } from './authz-server.js';
 
-/** The engine's side of a decision: `Engine.decideImageForAdmission`. */
+/** How prevention treats builds: their RUN steps run the base image's code. */
+export type BuildPolicy = 'allow' | 'refuse';
+
+/** The engine's side of a decision: `Engine.decideImageForAdmission` and the settings. */
 export interface AdmissionPolicy {
   decideImageForAdmission(
     imageRef: string,
     image: ImageFacts,
   ): Promise<{ enforcing: boolean; verdict: Verdict }>;
+  /** Whether refusals apply now (enforcement on, not audit) and what builds may do. */
+  preventionPolicy(): { enforcing: boolean; builds: BuildPolicy };
 }
 
 /** Image facts younger than this are not looked up again before a refusal (as the guard). */
 const FRESH_MS = 5_000;
-const CONTAINER_CACHE_LIMIT = 5_000;
-const FULL_ID = /^[0-9a-f]{64}$/;
 
-/** A container as dockerd described it; its image never changes, so it is remembered. */
-interface KnownContainer {
-  id: string;
-  name: string;
-  imageId: string;
-  imageRef: string;
-}
+type Decidable = Parameters<AuthzDecider['decide']>[0];
 
 /**
- * Decides plugin requests with the engine's policy. A container's image is resolved through
- * its image ID (fixed at create, so cached per full container ID: a `start` after `create`
- * is decided from memory); a create's image by asking dockerd what the name means now.
- * Lookups that fail for any reason but "no such image/container" deny.
+ * Decides plugin requests with the engine's policy, always from what dockerd will act on:
+ * a container action by the container its path segment names *now* (resolved through
+ * dockerd, as dockerd resolves it: full ID, exact name, unique ID prefix; never remembered
+ * between requests, since names and removed IDs can be taken by another container) and by
+ * the image ID that container was created from, so a tag moved after the create cannot
+ * matter. A create's image by what its name means now (the start decides again by image ID).
+ * Lookups that fail deny.
  */
 export class EngineAuthzDecider implements AuthzDecider {
   readonly #images: ImageFactsCache;
-  readonly #containers = new Map<string, KnownContainer>();
 
   constructor(
     private readonly docker: Docker,
@@ -54,17 +53,31 @@ export class EngineAuthzDecider implements AuthzDecider {
     this.#images = new ImageFactsCache(docker);
   }
 
-  async decideCreate(image: string): Promise<AuthzDecision> {
+  decide(request: Decidable): Promise<AuthzDecision> {
+    switch (request.kind) {
+      case 'create':
+        return this.#decideCreate(request.image);
+      case 'container':
+        return this.#decideContainer(request.container, request.action);
+      case 'plugin':
+        return this.#decidePlugin(request);
+      case 'service':
+        return this.#decideService(request);
+      case 'build':
+        return Promise.resolve(this.#decideBuild(request.builder));
+      case 'swarm-join':
+        return Promise.resolve(
+          this.#unlessEnforcing(
+            'joining a swarm: its managers could schedule tasks here that no create request announces. Leave enforcement off (or in audit mode) while joining, if you trust the swarm',
+          ),
+        );
+    }
+  }
+
+  async #decideCreate(image: string): Promise<AuthzDecision> {
     let facts: ImageFacts;
     try {
-      const info = await this.docker.getImage(image).inspect();
-      const repoDigests = info.RepoDigests ?? [];
-      facts = {
-        imageId: info.Id,
-        digests: [...new Set(repoDigests.map(digestOfRepoDigest).filter((d) => d !== undefined))],
-        repoDigests,
-        tags: info.RepoTags ?? [],
-      };
+      facts = imageFactsOf(await this.docker.getImage(image).inspect());
     } catch (error) {
       // dockerd answers "No such image" itself and `docker run` then pulls and creates again,
       // which comes back here with the image present.
@@ -92,32 +105,130 @@ export class EngineAuthzDecider implements AuthzDecider {
     };
   }
 
-  async decideContainer(container: string, action: ContainerAction): Promise<AuthzDecision> {
-    let known = this.#containers.get(container);
-    if (!known) {
-      try {
-        const info = await this.docker.getContainer(container).inspect();
-        known = {
-          id: info.Id,
-          name: info.Name.replace(/^\//, ''),
-          imageId: info.Image,
-          imageRef: info.Config.Image,
+  async #decideContainer(container: string, action: ContainerAction): Promise<AuthzDecision> {
+    if (!isContainerRef(container))
+      return { allowed: false, message: `no container can be named ${JSON.stringify(container)}` };
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(container).inspect();
+    } catch (error) {
+      if (isNotFound(error))
+        return { allowed: false, message: `there is no container ${container} to ${action}` };
+      throw error;
+    }
+    const what = `${action} container ${container.slice(0, 12)}`;
+    const refused = { id: info.Id, name: info.Name.replace(/^\//, '') };
+    const imageRef = info.Config.Image;
+    const image = await this.#images.get(info.Image);
+    const decision = await this.#decide(imageRef, image, what, refused);
+    if (decision.allowed) return decision;
+    // A push or pull may have given the image a digest on the allowlist since: look again.
+    const fresh = await this.#images.get(info.Image, FRESH_MS);
+    return this.#decide(imageRef, fresh, what, refused);
+  }
+
+  /**
+   * A managed plugin runs as root outside any container. While enforcing, only a plugin
+   * pulled by digest (`NAME@sha256:...`, which dockerd checks against what it downloads)
+   * whose digest the policy allows may be installed, upgraded, enabled or configured; a
+   * plugin built from a local folder (`docker plugin create`) has no digest and is refused.
+   */
+  async #decidePlugin(request: Extract<Decidable, { kind: 'plugin' }>): Promise<AuthzDecision> {
+    if (!this.policy.preventionPolicy().enforcing)
+      return { allowed: true, message: 'enforcement is off or in audit mode' };
+    let reference = request.remote;
+    if (reference === undefined && request.plugin !== undefined && request.action !== 'create') {
+      if (!isPluginRef(request.plugin))
+        return {
+          allowed: false,
+          message: `no plugin can be named ${JSON.stringify(request.plugin)}`,
         };
-        this.#remember(known);
+      try {
+        reference = (await this.docker.getPlugin(request.plugin, undefined).inspect())
+          .PluginReference;
       } catch (error) {
         if (isNotFound(error))
-          return { allowed: true, message: `container ${container} does not exist` };
+          return {
+            allowed: false,
+            message: `there is no plugin ${request.plugin} to ${request.action}`,
+          };
         throw error;
       }
     }
-    const what = `${action} container ${container.slice(0, 12)}`;
-    const refused = { id: known.id, name: known.name };
-    const image = await this.#images.get(known.imageId);
-    const decision = await this.#decide(known.imageRef, image, what, refused);
-    if (decision.allowed) return decision;
-    // A push or pull may have given the image a digest on the allowlist since: look again.
-    const fresh = await this.#images.get(known.imageId, FRESH_MS);
-    return this.#decide(known.imageRef, fresh, what, refused);
+    const what = `${request.action} a managed plugin`;
+    const digest = reference === undefined ? undefined : pinnedDigest(reference);
+    if (reference === undefined || digest === undefined)
+      return {
+        allowed: false,
+        message: `${reference ?? 'this plugin'} may not ${request.action === 'create' ? 'be created' : request.action}: managed plugins run as root outside any container, so only a plugin pulled by digest whose digest is allowed may run. To allow one: gatehouse allowlist add sha256:DIGEST, then docker plugin install NAME@sha256:DIGEST`,
+      };
+    return this.#decide(
+      reference,
+      { imageId: '', digests: [digest], repoDigests: [], tags: [] },
+      what,
+    );
+  }
+
+  /**
+   * A swarm service's tasks are created by dockerd itself and never asked about, so the
+   * service's image is decided here: by the digest it is pinned to (as `docker service create`
+   * pins it when the registry answers), else by what the local image of that name is now.
+   */
+  async #decideService(request: Extract<Decidable, { kind: 'service' }>): Promise<AuthzDecision> {
+    if (!this.policy.preventionPolicy().enforcing)
+      return { allowed: true, message: 'enforcement is off or in audit mode' };
+    let image = request.image;
+    if (request.rollback && request.service !== undefined) {
+      if (!isContainerRef(request.service))
+        return {
+          allowed: false,
+          message: `no service can be named ${JSON.stringify(request.service)}`,
+        };
+      const service = (await this.docker.getService(request.service).inspect()) as ServiceInspect;
+      image = service.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image;
+    }
+    const what = `${request.action === 'create' ? 'run as' : 'update'} a swarm service`;
+    if (image === undefined)
+      return { allowed: false, message: `a service with no container image may not ${what}` };
+    const digest = pinnedDigest(image);
+    if (digest !== undefined)
+      return this.#decide(
+        image,
+        { imageId: '', digests: [digest], repoDigests: [], tags: [] },
+        what,
+      );
+    let facts: ImageFacts;
+    try {
+      facts = imageFactsOf(await this.docker.getImage(image).inspect());
+    } catch (error) {
+      if (isNotFound(error))
+        return {
+          allowed: false,
+          message: `image ${image} may not ${what}: it is not here and not pinned by digest, so what its tasks would run cannot be decided. Pin it: IMAGE@sha256:DIGEST`,
+        };
+      throw error;
+    }
+    return this.#decide(image, facts, what);
+  }
+
+  #decideBuild(builder: 'classic' | 'buildkit'): AuthzDecision {
+    const { enforcing, builds } = this.policy.preventionPolicy();
+    if (!enforcing || builds === 'allow')
+      return {
+        allowed: true,
+        message: `builds are allowed (${builder}): their RUN steps are not decided by Gatehouse`,
+      };
+    return {
+      allowed: false,
+      message:
+        "builds are refused while enforcing (prevention builds setting): a build runs its base image's code. To allow builds: gatehouse prevention builds allow",
+    };
+  }
+
+  #unlessEnforcing(what: string): AuthzDecision {
+    if (!this.policy.preventionPolicy().enforcing)
+      return { allowed: true, message: 'enforcement is off or in audit mode' };
+    return { allowed: false, message: `refused while enforcing: ${what}` };
   }
 
   async #decide(
@@ -127,7 +238,19 @@ export class EngineAuthzDecider implements AuthzDecider {
     container?: { id: string; name: string },
   ): Promise<AuthzDecision> {
     const { enforcing, verdict } = await this.policy.decideImageForAdmission(imageRef, image);
-    if (verdict.allowed || !enforcing) return { allowed: true, message: verdict.reason };
+    const subject = {
+      imageRef,
+      imageId: image.imageId,
+      digests: [...image.digests],
+      ...(container ? { container } : {}),
+    };
+    if (verdict.allowed || !enforcing)
+      return {
+        allowed: true,
+        message: verdict.reason,
+        subject,
+        ...(verdict.allowedBy ? { allowedBy: verdict.allowedBy } : {}),
+      };
     return {
       allowed: false,
       message: denialMessage(imageRef, image, what, verdict.reason),
@@ -140,15 +263,29 @@ export class EngineAuthzDecider implements AuthzDecider {
       },
     };
   }
+}
 
-  #remember(facts: KnownContainer): void {
-    if (!FULL_ID.test(facts.id)) return;
-    this.#containers.set(facts.id, facts);
-    if (this.#containers.size > CONTAINER_CACHE_LIMIT) {
-      const oldest = this.#containers.keys().next().value;
-      if (oldest !== undefined) this.#containers.delete(oldest);
-    }
-  }
+/** The part of a service's inspect the rollback decision reads. */
+interface ServiceInspect {
+  PreviousSpec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } } };
+}
+
+function imageFactsOf(info: Docker.ImageInspectInfo): ImageFacts {
+  const repoDigests = info.RepoDigests ?? [];
+  return {
+    imageId: info.Id,
+    digests: [...new Set(repoDigests.map(digestOfRepoDigest).filter((d) => d !== undefined))],
+    repoDigests,
+    tags: info.RepoTags ?? [],
+  };
+}
+
+/** The digest a reference is pinned to (`NAME@sha256:...`), if it is. */
+function pinnedDigest(reference: string): Digest | undefined {
+  const at = reference.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const digest = reference.slice(at + 1);
+  return isDigest(digest) ? digest : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AuthzDecision, DecidedRequest } from './authz-server.js';
 const FULL_ID = /^[0-9a-f]{64}$/;
 
 /**
- * The decision-log record of a request the plugin refused: kind `prevented`, trigger
+ * The decision-log record of a request the plugin decided. A refusal: kind `prevented`, trigger
  * `authz:create`, `authz:start`, ... A create has no container yet (ID ''; the name when the
  * request gave one). What the denial looked up (image, digests, the container's full ID and
  * name) fills the rest; a denial that looked nothing up (a timeout, a failed lookup, a
@@ -15,6 +15,7 @@ export function preventionRecord(
   decision: AuthzDecision,
   time = new Date(),
 ): DecisionRecord {
+  if (decision.allowed) return allowedRecord(what, decision, time);
   const refused = decision.refused;
   const asked = askedFor(what);
   return {
@@ -51,7 +52,46 @@ function askedFor(
         trigger: `authz:${what.action}`,
       };
     }
+    case 'plugin':
+      return {
+        containerId: '',
+        containerName: what.plugin ?? '',
+        imageRef: what.remote ?? '',
+        trigger: `authz:plugin-${what.action}`,
+      };
+    case 'service':
+      return {
+        containerId: '',
+        containerName: what.service ?? '',
+        imageRef: what.image ?? '',
+        trigger: `authz:service-${what.action}`,
+      };
+    case 'build':
+      return { containerId: '', containerName: '', imageRef: '', trigger: `authz:build` };
+    case 'swarm-join':
+      return { containerId: '', containerName: '', imageRef: '', trigger: 'authz:swarm-join' };
     case 'malformed':
       return { containerId: '', containerName: '', imageRef: '', trigger: 'authz:malformed' };
   }
+}
+
+/**
+ * The record of a create or container action the plugin let through: what dockerd was told
+ * it may do, before anything ran. What the decision looked up (container, image) is in it.
+ */
+function allowedRecord(what: DecidedRequest, decision: AuthzDecision, time: Date): DecisionRecord {
+  const asked = askedFor(what);
+  const subject = decision.subject;
+  return {
+    time: time.toISOString(),
+    containerId: subject?.container?.id ?? asked.containerId,
+    containerName: subject?.container?.name ?? asked.containerName,
+    imageRef: subject?.imageRef ?? asked.imageRef,
+    imageId: subject?.imageId ?? '',
+    digests: subject?.digests ?? [],
+    decision: 'allowed',
+    reason: decision.message,
+    ...(decision.allowedBy ? { allowedBy: decision.allowedBy } : {}),
+    trigger: asked.trigger,
+  };
 }

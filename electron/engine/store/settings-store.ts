@@ -15,7 +15,7 @@ export const DEFAULT_SETTINGS: Settings = {
   trustPolicies: [],
   notifications: { enabled: true },
   instances: [],
-  prevention: { ask: false },
+  prevention: { ask: false, builds: 'allow' },
 };
 
 /** A settings file that cannot be read as valid settings; it is left untouched. */

@@ -55,11 +55,8 @@ export async function startPluginBed(
     socketPath,
     ...options,
     decider: {
-      decideCreate: (image) =>
-        bed.decider?.decideCreate(image) ?? Promise.resolve({ allowed: true, message: '' }),
-      decideContainer: (container, action) =>
-        bed.decider?.decideContainer(container, action) ??
-        Promise.resolve({ allowed: true, message: '' }),
+      decide: (request) =>
+        bed.decider?.decide(request) ?? Promise.resolve({ allowed: true, message: '' }),
     },
     decided: (what, decision) => {
       decided.push({ kind: what.kind, ...decision });

@@ -98,11 +98,11 @@ describe('the fallback decider', () => {
         () => loop,
         () => enforcement,
       );
-      expect(await decider.decideCreate('team/app:1')).toEqual({
+      expect(await decider.decide({ kind: 'create', image: 'team/app:1' })).toEqual({
         allowed: false,
         message: fallbackMessage('image team/app:1 may not create a container', loop),
       });
-      const start = await decider.decideContainer('abc', 'start');
+      const start = await decider.decide({ kind: 'container', container: 'abc', action: 'start' });
       expect(start.allowed).toBe(false);
       expect(start.message).toMatch(/^container abc may not start now: /);
     }
@@ -117,8 +117,10 @@ describe('the fallback decider', () => {
         () => loop,
         () => enforcement,
       );
-      expect((await decider.decideCreate('team/app:1')).allowed).toBe(true);
-      expect((await decider.decideContainer('abc', 'exec')).allowed).toBe(true);
+      expect((await decider.decide({ kind: 'create', image: 'team/app:1' })).allowed).toBe(true);
+      expect(
+        (await decider.decide({ kind: 'container', container: 'abc', action: 'exec' })).allowed,
+      ).toBe(true);
     }
   });
 });
@@ -276,7 +278,7 @@ describe('runWatchdog (with a small node script as the daemon)', () => {
     const allow = () => Promise.resolve({ allowed: true, message: '' });
     const other = await startAuthzServer({
       socketPath,
-      decider: { decideCreate: allow, decideContainer: allow },
+      decider: { decide: allow },
     });
     try {
       const w = watch('process.exit(1)', socketPath);

@@ -59,13 +59,21 @@ describe('formatDecision', () => {
 describe('formatPrevention', () => {
   it("says the plugin's state here and what to do", () => {
     expect(
-      formatPrevention({ ask: true, plugin: { state: 'serving', socketPath: '/run/g.sock' } }),
+      formatPrevention({
+        ask: true,
+        builds: 'allow',
+        plugin: { state: 'serving', socketPath: '/run/g.sock' },
+      }),
     ).toBe('on: serving the authorization plugin on /run/g.sock (asks before refusing: yes)');
-    expect(formatPrevention({ ask: false, plugin: { state: 'off' } })).toBe(
+    expect(formatPrevention({ ask: false, builds: 'allow', plugin: { state: 'off' } })).toBe(
       'off, reactive guard only; turn it on: gatehouse daemon --authz-socket /run/gatehouse/authz.sock, then sudo gatehouse authz install',
     );
     expect(
-      formatPrevention({ ask: false, plugin: { state: 'unsupported', reason: 'Docker Desktop' } }),
+      formatPrevention({
+        ask: false,
+        builds: 'allow',
+        plugin: { state: 'unsupported', reason: 'Docker Desktop' },
+      }),
     ).toBe('unsupported: Docker Desktop');
   });
 });

@@ -105,7 +105,7 @@ export function status(overrides: Partial<EngineStatus> = {}): EngineStatus {
     },
     enforcement: { enabled: true, mode: 'enforce' },
     notifications: { enabled: true },
-    prevention: { ask: false, plugin: { state: 'off' } },
+    prevention: { ask: false, builds: 'allow', plugin: { state: 'off' } },
     counts: { allowlist: 2, quarantined: 0 },
     enforcing: true,
     ready: true,

@@ -120,7 +120,11 @@ describe('SettingsView', () => {
       const reason =
         'Docker Desktop (macOS, Windows) cannot load authorization plugins: Gatehouse stops non-allowed containers right after they start';
       const plugin = { state: 'unsupported', reason } as const;
-      setup(new FakeApi({ 'status.get': () => status({ prevention: { ask: false, plugin } }) }));
+      setup(
+        new FakeApi({
+          'status.get': () => status({ prevention: { ask: false, builds: 'allow', plugin } }),
+        }),
+      );
       expect(await line()).toBe(`Not available ${reason}.`);
       expect(askSwitch().disabled).toBe(true);
       expect(askSwitch().getAttribute('aria-describedby')).toBe(

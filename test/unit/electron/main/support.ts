@@ -37,7 +37,7 @@ export function status(
     },
     enforcement: { enabled: overrides.enabled ?? true, mode: overrides.mode ?? 'enforce' },
     notifications: { enabled: overrides.notifications ?? true },
-    prevention: { ask: false, plugin: { state: 'off' } },
+    prevention: { ask: false, builds: 'allow', plugin: { state: 'off' } },
     counts: { allowlist: 3, quarantined: 0 },
     enforcing: true,
     ready: true,

@@ -105,8 +105,7 @@ describe('install, uninstall, status', () => {
     server = await startAuthzServer({
       socketPath: o.socketPath,
       decider: {
-        decideCreate: async () => ({ allowed: true, message: '' }),
-        decideContainer: async () => ({ allowed: true, message: '' }),
+        decide: async () => ({ allowed: true, message: '' }),
       },
     });
     writeFileSync(o.daemonConfig, JSON.stringify({ 'authorization-plugins': ['gatehouse'] }));
@@ -119,8 +118,7 @@ describe('install, uninstall, status', () => {
     server = await startAuthzServer({
       socketPath,
       decider: {
-        decideCreate: async () => ({ allowed: true, message: '' }),
-        decideContainer: async () => ({ allowed: true, message: '' }),
+        decide: async () => ({ allowed: true, message: '' }),
       },
     });
     // A dockerd that uses the plugin forwards the ping as an AuthZReq; one that does not, not.

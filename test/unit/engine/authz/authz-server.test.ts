@@ -53,15 +53,18 @@ const authzReq = (method: string, uri: string, body?: unknown) => ({
 /** Allows `good/*` images and container `ok`; records what it was asked. */
 function fakeDecider(seen: string[], hooks: { create?: () => Promise<void> } = {}): AuthzDecider {
   return {
-    async decideCreate(image) {
-      seen.push(`create ${image}`);
-      await hooks.create?.();
-      if (image === 'boom') throw new Error('docker exploded');
-      return image.startsWith('good/')
-        ? { allowed: true, message: 'on the allowlist' }
-        : { allowed: false, message: `image ${image} is not allowed` };
-    },
-    async decideContainer(container, action) {
+    async decide(request) {
+      if (request.kind === 'create') {
+        const image = request.image;
+        seen.push(`create ${image}`);
+        await hooks.create?.();
+        if (image === 'boom') throw new Error('docker exploded');
+        return image.startsWith('good/')
+          ? { allowed: true, message: 'on the allowlist' }
+          : { allowed: false, message: `image ${image} is not allowed` };
+      }
+      if (request.kind !== 'container') throw new Error(`not faked: ${request.kind}`);
+      const { container, action } = request;
       seen.push(`${action} ${container}`);
       return container === 'ok'
         ? { allowed: true, message: 'fine' }

@@ -65,7 +65,7 @@ describe('just-in-time approval in the engine', () => {
   });
 
   it('labels an approval with the image reference by default; a denial records nothing', async () => {
-    await engine.setPreventionAsk(true);
+    await engine.setPrevention({ ask: true });
     const denied = preventionAsk(engine)('team/app:1', DIGEST, 'why');
     await call('approvals.answer', { id: (await waitingQuestion()).id, approve: false });
     expect(await denied).toBe(false);
@@ -79,10 +79,10 @@ describe('just-in-time approval in the engine', () => {
 
   it('reads the setting at each refusal, and refuses malformed answers', async () => {
     const ask = preventionAsk(engine);
-    await engine.setPreventionAsk(true);
+    await engine.setPrevention({ ask: true });
     const waiting = ask('team/app:1', DIGEST, 'why');
     expect(engine.approvals.pending()).toHaveLength(1);
-    await engine.setPreventionAsk(false);
+    await engine.setPrevention({ ask: false });
     expect(await ask('team/other:1', `sha256:${'f'.repeat(64)}`, 'why')).toBeUndefined();
     await expect(call('approvals.answer', { id: 'nope', approve: true })).rejects.toMatchObject({
       code: 'invalid-request',

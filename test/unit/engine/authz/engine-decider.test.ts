@@ -44,6 +44,7 @@ function fakeDocker(calls: string[]): Docker {
 }
 
 const policy = (enforcing = true): AdmissionPolicy => ({
+  preventionPolicy: () => ({ enforcing, builds: 'allow' }),
   decideImageForAdmission: async (_ref, image) => ({
     enforcing,
     verdict: decideImage(
@@ -56,8 +57,10 @@ const policy = (enforcing = true): AdmissionPolicy => ({
 describe('EngineAuthzDecider', () => {
   it('allows an allowlisted image and denies another with an actionable message', async () => {
     const decider = new EngineAuthzDecider(fakeDocker([]), policy());
-    expect(await decider.decideCreate('team/ok:1')).toMatchObject({ allowed: true });
-    const denied = await decider.decideCreate('team/evil:1');
+    expect(await decider.decide({ kind: 'create', image: 'team/ok:1' })).toMatchObject({
+      allowed: true,
+    });
+    const denied = await decider.decide({ kind: 'create', image: 'team/evil:1' });
     expect(denied.allowed).toBe(false);
     expect(denied.message).toContain(`image team/evil:1 (${UNKNOWN}) may not create a container`);
     expect(denied.message).toContain('not on the allowlist');
@@ -66,7 +69,9 @@ describe('EngineAuthzDecider', () => {
 
   it('gives a denial what the decision log needs: image, digests, actionable reason', async () => {
     const decider = new EngineAuthzDecider(fakeDocker([]), policy());
-    expect((await decider.decideCreate('reg:5000/team/pulled:1')).refused).toEqual({
+    expect(
+      (await decider.decide({ kind: 'create', image: 'reg:5000/team/pulled:1' })).refused,
+    ).toEqual({
       imageRef: 'reg:5000/team/pulled:1',
       imageId: UNKNOWN,
       digests: [PULLED],
@@ -74,48 +79,62 @@ describe('EngineAuthzDecider', () => {
     });
     // A container action: the container's full ID and name too, whatever the request named.
     for (const named of [CONTAINER, 'named'])
-      expect((await decider.decideContainer(named, 'start')).refused).toMatchObject({
+      expect(
+        (await decider.decide({ kind: 'container', container: named, action: 'start' })).refused,
+      ).toMatchObject({
         imageRef: 'team/evil:1',
         imageId: UNKNOWN,
         digests: [],
         container: { id: CONTAINER, name: 'evil' },
       });
     // Allowed: nothing refused.
-    expect((await decider.decideCreate('team/ok:1')).refused).toBeUndefined();
+    expect((await decider.decide({ kind: 'create', image: 'team/ok:1' })).refused).toBeUndefined();
   });
 
   it('names the registry digest to approve when Docker has one', async () => {
-    const denied = await new EngineAuthzDecider(fakeDocker([]), policy()).decideCreate(
-      'reg:5000/team/pulled:1',
-    );
+    const denied = await new EngineAuthzDecider(fakeDocker([]), policy()).decide({
+      kind: 'create',
+      image: 'reg:5000/team/pulled:1',
+    });
     expect(denied.message).toContain(`gatehouse allowlist add ${PULLED}`);
   });
 
   it('lets a create of a missing image through: dockerd answers 404 and docker run pulls', async () => {
     expect(
-      await new EngineAuthzDecider(fakeDocker([]), policy()).decideCreate('team/absent:1'),
+      await new EngineAuthzDecider(fakeDocker([]), policy()).decide({
+        kind: 'create',
+        image: 'team/absent:1',
+      }),
     ).toMatchObject({ allowed: true });
   });
 
-  it('resolves a container through its image ID once, then decides from memory', async () => {
+  it('resolves the container at every decision: a name or a removed ID may mean another container now', async () => {
     const calls: string[] = [];
     const decider = new EngineAuthzDecider(fakeDocker(calls), policy());
-    const first = await decider.decideContainer(CONTAINER, 'start');
+    const first = await decider.decide({
+      kind: 'container',
+      container: CONTAINER,
+      action: 'start',
+    });
     expect(first.allowed).toBe(false);
     expect(first.message).toContain(`may not start container ${CONTAINER.slice(0, 12)}`);
     const before = calls.filter((c) => c.startsWith('container')).length;
-    await decider.decideContainer(CONTAINER, 'exec');
-    expect(calls.filter((c) => c.startsWith('container')).length).toBe(before);
+    await decider.decide({ kind: 'container', container: CONTAINER, action: 'exec' });
+    expect(calls.filter((c) => c.startsWith('container')).length).toBe(before + 1);
     // A name is never cached: it may name another container tomorrow.
-    await decider.decideContainer('named', 'start');
-    await decider.decideContainer('named', 'start');
+    await decider.decide({ kind: 'container', container: 'named', action: 'start' });
+    await decider.decide({ kind: 'container', container: 'named', action: 'start' });
     expect(calls.filter((c) => c === 'container named')).toHaveLength(2);
   });
 
   it('lets everything through when not enforcing (enforcement off or audit mode)', async () => {
     const decider = new EngineAuthzDecider(fakeDocker([]), policy(false));
-    expect(await decider.decideCreate('team/evil:1')).toMatchObject({ allowed: true });
-    expect(await decider.decideContainer(CONTAINER, 'start')).toMatchObject({ allowed: true });
+    expect(await decider.decide({ kind: 'create', image: 'team/evil:1' })).toMatchObject({
+      allowed: true,
+    });
+    expect(
+      await decider.decide({ kind: 'container', container: CONTAINER, action: 'start' }),
+    ).toMatchObject({ allowed: true });
   });
 
   it('rethrows lookup failures other than 404 (the server then denies)', async () => {
@@ -126,9 +145,9 @@ describe('EngineAuthzDecider', () => {
         },
       }),
     } as unknown as Docker;
-    await expect(new EngineAuthzDecider(docker, policy()).decideCreate('x')).rejects.toThrow(
-      'daemon unavailable',
-    );
+    await expect(
+      new EngineAuthzDecider(docker, policy()).decide({ kind: 'create', image: 'x' }),
+    ).rejects.toThrow('daemon unavailable');
   });
 
   it('asks just in time when asked to, and lets the create through only if approved', async () => {
@@ -138,11 +157,15 @@ describe('EngineAuthzDecider', () => {
       asked.push(`${ref} ${digest}`);
       return answer.value;
     });
-    expect(await decider.decideCreate('team/ok:1')).toMatchObject({ allowed: true });
+    expect(await decider.decide({ kind: 'create', image: 'team/ok:1' })).toMatchObject({
+      allowed: true,
+    });
     expect(asked).toEqual([]);
-    expect(await decider.decideCreate('team/evil:1')).toMatchObject({ allowed: true });
+    expect(await decider.decide({ kind: 'create', image: 'team/evil:1' })).toMatchObject({
+      allowed: true,
+    });
     answer.value = false;
-    const denied = await decider.decideCreate('team/evil:1');
+    const denied = await decider.decide({ kind: 'create', image: 'team/evil:1' });
     expect(denied).toMatchObject({ allowed: false });
     expect(denied.message).toContain('not approved in time');
     expect(denied.refused?.reason).toMatch(
@@ -151,7 +174,7 @@ describe('EngineAuthzDecider', () => {
     expect(asked).toEqual([`team/evil:1 ${UNKNOWN}`, `team/evil:1 ${UNKNOWN}`]);
     // Nobody asked (the setting is off): the plain denial.
     answer.value = undefined;
-    const plain = await decider.decideCreate('team/evil:1');
+    const plain = await decider.decide({ kind: 'create', image: 'team/evil:1' });
     expect(plain).toMatchObject({ allowed: false });
     expect(plain.message).not.toContain('not approved in time');
   });

@@ -54,17 +54,36 @@ describe('Engine.recordPrevention', () => {
     expect(await dispatch(engineHandlers(engine), 'log.list', { limit: 10 })).toEqual([record]);
   });
 
-  it('records nothing for an allowed request', () => {
+  it('records an allowed request too, with what allowed it', () => {
     const events: DecisionRecord[] = [];
     engine.on('decision', (record) => events.push(record));
-    expect(
-      engine.recordPrevention(
-        { kind: 'create', image: 'team/app:1' },
-        { allowed: true, message: 'on the allowlist' },
-      ),
-    ).toBeUndefined();
-    expect(events).toEqual([]);
-    expect(engine.log.read()).toEqual([]);
+    const allowedBy = { kind: 'entry', digest: IMAGE_ID } as const;
+    const record = engine.recordPrevention(
+      { kind: 'container', action: 'start', container: 'web' },
+      {
+        allowed: true,
+        message: 'on the allowlist',
+        subject: {
+          imageRef: 'team/app:1',
+          imageId: IMAGE_ID,
+          digests: [],
+          container: { id: CONTAINER, name: 'web' },
+        },
+        allowedBy,
+      },
+    );
+    expect(record).toMatchObject({
+      decision: 'allowed',
+      containerId: CONTAINER,
+      containerName: 'web',
+      imageRef: 'team/app:1',
+      imageId: IMAGE_ID,
+      reason: 'on the allowlist',
+      allowedBy,
+      trigger: 'authz:start',
+    });
+    expect(events).toEqual([record]);
+    expect(engine.log.read()).toEqual([record]);
   });
 
   it('reports a log it cannot write as a problem instead of throwing at the plugin', () => {

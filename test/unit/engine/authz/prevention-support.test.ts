@@ -88,7 +88,11 @@ describe("the engine's status", () => {
 
   it('says off, then serving once the daemon marks the plugin served, through the API too', async () => {
     const engine = open('linux', 'unix:///nonexistent/docker.sock');
-    expect(engine.status().prevention).toEqual({ ask: false, plugin: { state: 'off' } });
+    expect(engine.status().prevention).toEqual({
+      ask: false,
+      builds: 'allow',
+      plugin: { state: 'off' },
+    });
     engine.markPreventionServed(SOCKET);
     const status = (await dispatch(engineHandlers(engine), 'status.get', {})) as EngineStatus;
     expect(status.prevention.plugin).toEqual({ state: 'serving', socketPath: SOCKET });

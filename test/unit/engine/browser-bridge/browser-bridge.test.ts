@@ -29,7 +29,7 @@ const status: EngineStatus = {
   },
   enforcement: { enabled: true, mode: 'enforce' },
   notifications: { enabled: false },
-  prevention: { ask: false, plugin: { state: 'off' } },
+  prevention: { ask: false, builds: 'allow', plugin: { state: 'off' } },
   counts: { allowlist: 0, quarantined: 0 },
   enforcing: true,
   ready: true,
