@@ -17,6 +17,7 @@ const WRITES = new Set<ApiChannel>([
   'allowlist.import',
   'enforcement.set',
   'mode.set',
+  'prevention.set',
   'instance.add',
   'instance.enable',
   'instance.disable',

@@ -28,10 +28,14 @@ export function formatDecision(r: DecisionRecord): string {
 }
 
 /** `gatehouse status`'s prevention line: the plugin's state here, and what to do. */
-export function formatPrevention({ ask, plugin }: EngineStatus['prevention']): string {
+export function formatPrevention({ ask, builds, plugin }: EngineStatus['prevention']): string {
   switch (plugin.state) {
     case 'serving':
-      return `on: serving the authorization plugin on ${plugin.socketPath} (asks before refusing: ${ask ? 'yes' : 'no'})`;
+      return `on: serving the authorization plugin on ${plugin.socketPath} (asks before refusing: ${ask ? 'yes' : 'no'}; ${
+        builds === 'allow'
+          ? 'WARNING: builds are allowed and their steps run undecided; refuse them: gatehouse prevention builds refuse'
+          : 'builds refused while enforcing'
+      })`;
     case 'off':
       return `off, reactive guard only; turn it on: ${PREVENTION_ON_COMMANDS.join(', then ')}`;
     case 'unsupported':

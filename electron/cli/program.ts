@@ -119,6 +119,21 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
       console.log(`mode ${mode}${applied(answer.viaEngine)}`);
     });
 
+  program
+    .command('prevention')
+    .description('what the authorization plugin decides beyond images')
+    .command('builds')
+    .description(
+      'allow (the default: docker build works, its steps are not decided) or refuse builds while enforcing',
+    )
+    .argument('<policy>', 'allow or refuse', choice(['allow', 'refuse']))
+    .action(async (builds: 'allow' | 'refuse') => {
+      const answer = await callApi(ctx(), 'prevention.set', { builds });
+      console.log(
+        `builds ${builds === 'allow' ? 'allowed' : 'refused while enforcing'}${applied(answer.viaEngine)}`,
+      );
+    });
+
   const allowlist = program
     .command('allowlist')
     .description('the digests and image IDs allowed to run');

@@ -116,8 +116,15 @@ describe('gatehouse daemon and the control socket', () => {
     );
     expect(JSON.parse((await gh(configDir, 'status', '--json')).stdout).prevention).toEqual({
       ask: false,
+      builds: 'allow',
       plugin: { state: 'serving', socketPath: socket },
     });
+    // Builds allowed (the default) are a warning while the plugin serves; refusing them says so.
+    expect(serving.stdout).toContain('WARNING: builds are allowed and their steps run undecided');
+    const refuse = await gh(configDir, 'prevention', 'builds', 'refuse');
+    expect(refuse.stdout).toContain('builds refused while enforcing');
+    expect((await gh(configDir, 'status')).stdout).toContain('builds refused while enforcing');
+    expect((await gh(configDir, 'prevention', 'builds', 'sometimes')).code).toBe(2);
   });
 
   it('refuses to start on a corrupt settings file, naming it and changing nothing', async () => {

@@ -1,4 +1,4 @@
-import type { EngineStatus, Mode } from '../api/types.js';
+import type { ApiRequest, EngineStatus, Mode } from '../api/types.js';
 import { attempt, Resource } from './resource.svelte.js';
 
 /** Connection, enforcement, mode and notifications: the header badges and Settings. */
@@ -31,7 +31,7 @@ export class StatusStore extends Resource<EngineStatus> {
     this.data = await attempt(() => this.api.call('notifications.set', { enabled }));
   }
 
-  async setPreventionAsk(ask: boolean): Promise<void> {
-    this.data = await attempt(() => this.api.call('prevention.set', { ask }));
+  async setPrevention(change: ApiRequest<'prevention.set'>): Promise<void> {
+    this.data = await attempt(() => this.api.call('prevention.set', change));
   }
 }

@@ -64,7 +64,18 @@ describe('formatPrevention', () => {
         builds: 'allow',
         plugin: { state: 'serving', socketPath: '/run/g.sock' },
       }),
-    ).toBe('on: serving the authorization plugin on /run/g.sock (asks before refusing: yes)');
+    ).toBe(
+      'on: serving the authorization plugin on /run/g.sock (asks before refusing: yes; WARNING: builds are allowed and their steps run undecided; refuse them: gatehouse prevention builds refuse)',
+    );
+    expect(
+      formatPrevention({
+        ask: false,
+        builds: 'refuse',
+        plugin: { state: 'serving', socketPath: '/run/g.sock' },
+      }),
+    ).toBe(
+      'on: serving the authorization plugin on /run/g.sock (asks before refusing: no; builds refused while enforcing)',
+    );
     expect(formatPrevention({ ask: false, builds: 'allow', plugin: { state: 'off' } })).toBe(
       'off, reactive guard only; turn it on: gatehouse daemon --authz-socket /run/gatehouse/authz.sock, then sudo gatehouse authz install',
     );

@@ -50,8 +50,15 @@ describe('SettingsView', () => {
       'enforcement.set': ({ enabled }) =>
         (current = { ...current, enforcement: { ...current.enforcement, enabled } }),
       'notifications.set': ({ enabled }) => (current = { ...current, notifications: { enabled } }),
-      'prevention.set': ({ ask }) =>
-        (current = { ...current, prevention: { ...current.prevention, ask } }),
+      'prevention.set': ({ ask, builds }) =>
+        (current = {
+          ...current,
+          prevention: {
+            ...current.prevention,
+            ...(ask === undefined ? {} : { ask }),
+            ...(builds === undefined ? {} : { builds }),
+          },
+        }),
     });
     setup(api);
     await fireEvent.click(await screen.findByRole('radio', { name: /^Quarantine/ }));
@@ -66,6 +73,10 @@ describe('SettingsView', () => {
     expect((ask as HTMLInputElement).checked).toBe(false);
     await fireEvent.click(ask);
     await waitFor(() => expect(api.callsTo('prevention.set')).toEqual([{ ask: true }]));
+    await fireEvent.click(screen.getByRole('switch', { name: 'Refuse builds while enforcing' }));
+    await waitFor(() =>
+      expect(api.callsTo('prevention.set')).toEqual([{ ask: true }, { builds: 'refuse' }]),
+    );
     await waitFor(() =>
       expect(
         (screen.getByRole('switch', { name: 'Enforcement' }) as HTMLInputElement).checked,
@@ -100,12 +111,35 @@ describe('SettingsView', () => {
 
     it('serving: the plugin is served on the daemon socket, and how to check Docker uses it', async () => {
       const plugin = { state: 'serving', socketPath: '/run/gatehouse/authz.sock' } as const;
-      setup(new FakeApi({ 'status.get': () => status({ prevention: { ask: true, plugin } }) }));
+      setup(
+        new FakeApi({
+          'status.get': () => status({ prevention: { ask: true, builds: 'allow', plugin } }),
+        }),
+      );
       expect(await line()).toBe(
         "Served Gatehouse serves Docker's authorization plugin on /run/gatehouse/authz.sock: once installed, Docker asks it before creating or starting a container (gatehouse authz status checks).",
       );
       expect(askSwitch().disabled).toBe(false);
       expect(askSwitch().checked).toBe(true);
+      // Builds allowed while the plugin serves: said plainly, since they are not decided.
+      expect(screen.getByRole('note').textContent).toContain(
+        "Builds are allowed: a Dockerfile's base image and RUN steps run unchecked",
+      );
+    });
+
+    it('serving with builds refused: no warning, the switch on', async () => {
+      const plugin = { state: 'serving', socketPath: '/run/gatehouse/authz.sock' } as const;
+      setup(
+        new FakeApi({
+          'status.get': () => status({ prevention: { ask: false, builds: 'refuse', plugin } }),
+        }),
+      );
+      await line();
+      expect(screen.queryByRole('note')).toBeNull();
+      expect(
+        (screen.getByRole('switch', { name: 'Refuse builds while enforcing' }) as HTMLInputElement)
+          .checked,
+      ).toBe(true);
     });
 
     it('off: reactive guard only, and the two commands that turn it on', async () => {
