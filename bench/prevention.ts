@@ -78,7 +78,7 @@ export async function runPreventionBench(): Promise<void> {
         path: '/v1.41/containers/json?all=1',
       })),
       create: await compareCreates(plain, guarded),
-      cachedStartDecisionUs: await cachedDecisionUs(guarded, decider),
+      startDecisionUs: await startDecisionUs(guarded, decider),
     };
     const reactive = reactiveFigures();
     writeResults('prevention', {
@@ -263,8 +263,11 @@ async function createAllowed(dockerd: Dockerd): Promise<{ Id: string; ms: number
   return { Id, ms: r.ms };
 }
 
-/** The plugin's own decision time for a start it has seen the container of: from memory. */
-async function cachedDecisionUs(dockerd: Dockerd, decider: EngineAuthzDecider) {
+/**
+ * The plugin's own decision time for a start: the container resolved through dockerd (one
+ * inspect, every time: a name may mean another container now), its image's facts cached.
+ */
+async function startDecisionUs(dockerd: Dockerd, decider: EngineAuthzDecider) {
   const { Id } = await createAllowed(dockerd);
   await decider.decide({ kind: 'container', container: Id, action: 'start' });
   const us: number[] = [];
