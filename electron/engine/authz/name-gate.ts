@@ -46,7 +46,7 @@ export class NameGate {
   readonly #holdLimitMs: number;
 
   constructor(options: NameGateOptions = {}) {
-    this.#waitLimitMs = options.waitLimitMs ?? 10_000;
+    this.#waitLimitMs = options.waitLimitMs ?? 5_000;
     this.#holdLimitMs = options.holdLimitMs ?? 60_000;
   }
 
