@@ -11,6 +11,7 @@ import { formatDecision, formatPrevention, printJson, readInput, short } from '.
 import { registerTrustCommands } from './commands/trust.js';
 import { registerAuthzCommands } from './commands/authz.js';
 import { registerInstanceCommands } from './commands/instance.js';
+import { registerEnginesCommand } from './commands/engines.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, error: 1, usage: 2, notAllowed: 3 } as const;
@@ -233,6 +234,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
   registerTrustCommands(program, ctx);
   registerAuthzCommands(program, ctx);
   registerInstanceCommands(program, ctx);
+  registerEnginesCommand(program, ctx);
   return program;
 }
 

@@ -255,6 +255,22 @@ describe('gatehouse without a daemon', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
+  it('lists the engines it finds, the watched one answering with its version', async () => {
+    const configDir = configDirWith({ mode: 'audit' });
+    const run = await gh(configDir, 'engines', '--json');
+    expect(run.code).toBe(0);
+    const [watched, ...others] = JSON.parse(run.stdout) as {
+      url: string;
+      watched: boolean;
+      answers: boolean;
+      version?: string;
+    }[];
+    expect(watched).toMatchObject({ url: dockerd.host, watched: true, answers: true });
+    expect(watched?.version).toMatch(/^20\./);
+    expect(others.map((o) => o.url)).toContain('unix:///run/podman/podman.sock');
+    expect(others.every((o) => !o.watched)).toBe(true);
+  });
+
   it("imports and exports Kura's newline format", async () => {
     const configDir = configDirWith({ mode: 'audit' });
     const list = join(configDir, 'import.txt');

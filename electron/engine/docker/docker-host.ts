@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { engineCandidates } from './engine-candidates.js';
 
 /**
  * Which Docker engine to talk to, in the order the docker CLI itself uses: an explicit
@@ -122,13 +123,17 @@ export function isDockerDesktopSocket(url: string): boolean {
   return url.startsWith('unix://') && DOCKER_DESKTOP_SOCKETS.some((s) => url.endsWith(`/${s}`));
 }
 
+/**
+ * The first known engine socket that exists, in the documented order (engine-candidates);
+ * named pipes cannot be checked, so on Windows the first. With none there, the first: the
+ * connection error then names the platform's usual socket.
+ */
 function defaultSocket(hostEnv: HostEnvironment): string {
-  if (hostEnv.platform === 'win32') return 'npipe:////./pipe/docker_engine';
-  const desktop = join(hostEnv.home, DOCKER_DESKTOP_SOCKETS[0]);
-  const system = '/var/run/docker.sock';
-  // Docker Desktop (macOS, and Linux when installed) serves the user's own socket.
-  const order = hostEnv.platform === 'darwin' ? [desktop, system] : [system, desktop];
-  return `unix://${order.find((p) => hostEnv.exists(p)) ?? order[0]}`;
+  const candidates = engineCandidates(hostEnv);
+  const present = candidates.find(
+    (c) => c.url.startsWith('unix://') && hostEnv.exists(c.url.slice('unix://'.length)),
+  );
+  return (present ?? candidates[0])?.url ?? 'unix:///var/run/docker.sock';
 }
 
 function safeJson(text: string): unknown {

@@ -4,6 +4,10 @@ import {
   resolveDockerHost,
   type HostEnvironment,
 } from '../../../../electron/engine/docker/docker-host.js';
+import {
+  engineCandidates,
+  kindOfSocket,
+} from '../../../../electron/engine/docker/engine-candidates.js';
 import { defaultConfigDir } from '../../../../electron/engine/store/config-dir.js';
 
 function hostEnv(
@@ -88,6 +92,102 @@ describe('which Docker engine', () => {
     expect(resolveDockerHost(undefined, hostEnv({}, {}, 'win32')).url).toBe(
       'npipe:////./pipe/docker_engine',
     );
+  });
+});
+
+describe('finding an engine when nothing names one', () => {
+  const linuxEnv = { XDG_RUNTIME_DIR: '/run/user/1000' };
+  const found = (
+    files: string[],
+    env: Record<string, string> = linuxEnv,
+    platform: NodeJS.Platform = 'linux',
+  ) =>
+    resolveDockerHost(
+      undefined,
+      hostEnv(Object.fromEntries(files.map((f) => [f, ''])), env, platform),
+    ).url;
+
+  it('lists every known engine per platform, in the documented order', () => {
+    const home = '/home/dev';
+    expect(engineCandidates({ platform: 'linux', home, env: linuxEnv })).toEqual([
+      { url: 'unix:///var/run/docker.sock', kind: 'docker-engine' },
+      { url: 'unix:///home/dev/.docker/desktop/docker.sock', kind: 'docker-desktop' },
+      { url: 'unix:///home/dev/.docker/run/docker.sock', kind: 'docker-desktop' },
+      { url: 'unix:///run/user/1000/podman/podman.sock', kind: 'podman' },
+      { url: 'unix:///run/podman/podman.sock', kind: 'podman' },
+      { url: 'unix:///home/dev/.colima/default/docker.sock', kind: 'colima' },
+      { url: 'unix:///home/dev/.rd/docker.sock', kind: 'rancher-desktop' },
+    ]);
+    expect(
+      engineCandidates({
+        platform: 'darwin',
+        home: '/Users/dev',
+        env: { TMPDIR: '/var/folders/x/T/' },
+      }),
+    ).toEqual([
+      { url: 'unix:///Users/dev/.docker/run/docker.sock', kind: 'docker-desktop' },
+      { url: 'unix:///Users/dev/.orbstack/run/docker.sock', kind: 'orbstack' },
+      { url: 'unix:///Users/dev/.colima/default/docker.sock', kind: 'colima' },
+      { url: 'unix:///Users/dev/.rd/docker.sock', kind: 'rancher-desktop' },
+      { url: 'unix:///var/folders/x/T/podman/podman-machine-default-api.sock', kind: 'podman' },
+      {
+        url: 'unix:///Users/dev/.local/share/containers/podman/machine/podman.sock',
+        kind: 'podman',
+      },
+      {
+        url: 'unix:///Users/dev/.local/share/containers/podman/machine/qemu/podman.sock',
+        kind: 'podman',
+      },
+      { url: 'unix:///var/run/docker.sock', kind: 'docker-desktop' },
+    ]);
+    expect(engineCandidates({ platform: 'win32', home: 'C:\\Users\\dev', env: {} })).toEqual([
+      { url: 'npipe:////./pipe/docker_engine', kind: 'docker-desktop' },
+      { url: 'npipe:////./pipe/dockerDesktopLinuxEngine', kind: 'docker-desktop' },
+      { url: 'npipe:////./pipe/podman-machine-default', kind: 'podman' },
+    ]);
+    // Without XDG_RUNTIME_DIR there is no rootless Podman socket to name.
+    expect(
+      engineCandidates({ platform: 'linux', home, env: {} }).some((c) =>
+        c.url.includes('/run/user/'),
+      ),
+    ).toBe(false);
+  });
+
+  it('watches the first one that exists: Podman, Colima, Rancher Desktop, OrbStack', () => {
+    expect(found(['/run/user/1000/podman/podman.sock'])).toBe(
+      'unix:///run/user/1000/podman/podman.sock',
+    );
+    expect(found(['/run/podman/podman.sock', '/home/dev/.rd/docker.sock'])).toBe(
+      'unix:///run/podman/podman.sock',
+    );
+    expect(found(['/home/dev/.colima/default/docker.sock'])).toBe(
+      'unix:///home/dev/.colima/default/docker.sock',
+    );
+    expect(found(['/home/dev/.rd/docker.sock'])).toBe('unix:///home/dev/.rd/docker.sock');
+    // The system's engine wins on Linux when both are there.
+    expect(found(['/var/run/docker.sock', '/run/podman/podman.sock'])).toBe(
+      'unix:///var/run/docker.sock',
+    );
+    expect(found(['/home/dev/.orbstack/run/docker.sock'], {}, 'darwin')).toBe(
+      'unix:///home/dev/.orbstack/run/docker.sock',
+    );
+    expect(
+      found(
+        ['/home/dev/.docker/run/docker.sock', '/home/dev/.orbstack/run/docker.sock'],
+        {},
+        'darwin',
+      ),
+    ).toBe('unix:///home/dev/.docker/run/docker.sock');
+    expect(
+      kindOfSocket('unix:///home/dev/.rd/docker.sock', {
+        platform: 'linux',
+        home: '/home/dev',
+        env: {},
+      }),
+    ).toBe('rancher-desktop');
+    expect(
+      kindOfSocket('tcp://build:2376', { platform: 'linux', home: '/home/dev', env: {} }),
+    ).toBeUndefined();
   });
 });
 
