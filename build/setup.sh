@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--test-deps" ]]; then
-  packages=(docker.io docker-registry busybox-static notary openssl chromium)
+  packages=(docker.io docker-registry busybox-static notary openssl chromium podman)
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then

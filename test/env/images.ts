@@ -56,9 +56,10 @@ export async function importImage(dockerd: DockerClient, ref: string): Promise<s
       { encoding: 'buffer', maxBuffer: 64 << 20 },
     );
     const out = await must(dockerd, ['import', '-c', 'CMD ["/bin/sh"]', '-', ref], tar);
-    const id = out.trim();
-    if (!/^sha256:[0-9a-f]{64}$/.test(id)) throw new Error(`docker import printed ${out}`);
-    return id;
+    // dockerd prints the ID; Podman's compatible API prints it twice ("sha256:X: sha256:X").
+    const ids = [...new Set(out.match(/sha256:[0-9a-f]{64}/g) ?? [])];
+    if (ids.length !== 1 || ids[0] === undefined) throw new Error(`docker import printed ${out}`);
+    return ids[0];
   } finally {
     await rm(extra, { recursive: true, force: true });
   }

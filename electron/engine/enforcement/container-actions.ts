@@ -25,7 +25,7 @@ export async function killAndRemove(
 ): Promise<ActionTimings | undefined> {
   const container = docker.getContainer(containerId);
   const timings: ActionTimings = {};
-  if ((await tolerate(container.kill())) === 'done') timings.killedAt = now();
+  if ((await kill(container)) === 'done') timings.killedAt = now();
   // Force: a restart policy may already have started it again between the two calls.
   if ((await tolerate(container.remove({ force: true }))) === 'gone' && !timings.killedAt)
     return undefined;
@@ -43,13 +43,13 @@ export async function quarantine(
 ): Promise<ActionTimings & { restartPolicy?: RestartPolicy }> {
   const container = docker.getContainer(containerId);
   const timings: ActionTimings = {};
-  if ((await tolerate(container.kill())) === 'done') timings.killedAt = now();
+  if ((await kill(container)) === 'done') timings.killedAt = now();
   const info = await container.inspect();
   const policy = info.HostConfig.RestartPolicy;
   if (policy?.Name && policy.Name !== 'no')
     await container.update({ RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } });
   // A restart policy can have started it again before the update: stop it for good now.
-  if ((await container.inspect()).State.Running) await tolerate(container.kill());
+  if ((await container.inspect()).State.Running) await kill(container);
   return policy?.Name ? { ...timings, restartPolicy: policy } : timings;
 }
 
@@ -60,6 +60,24 @@ export async function restoreRestartPolicy(
   policy: RestartPolicy,
 ): Promise<void> {
   await docker.getContainer(containerId).update({ RestartPolicy: policy });
+}
+
+/**
+ * Kills a container, or finds there was nothing to kill: dockerd answers 409 for a container
+ * that is not running, Podman 500, so on any other failure a container that is not running
+ * counts as a conflict, not an error.
+ */
+async function kill(container: Docker.Container): Promise<'done' | 'gone' | 'conflict'> {
+  try {
+    return await tolerate(container.kill());
+  } catch (error) {
+    const state = await container.inspect().then(
+      (info) => info.State,
+      () => undefined,
+    );
+    if (state && !state.Running) return 'conflict';
+    throw error;
+  }
 }
 
 /**
