@@ -118,6 +118,33 @@ beforeEach(async () => {
   for (const name of readdirSync(out)) rmSync(join(out, name));
 });
 
+describe('the decision log', () => {
+  it('holds what the plugin allowed too: the create and the start of an allowed run', async () => {
+    const before = engine.log.read().length;
+    await ok('run', '--rm', '--network', 'none', '--name', 'logged', allowedId, 'true');
+    const records = engine.log.read().slice(before);
+    const allowedBy = { kind: 'entry', digest: allowedId };
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        decision: 'allowed',
+        trigger: 'authz:create',
+        containerName: 'logged',
+        imageId: allowedId,
+        allowedBy,
+      }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        decision: 'allowed',
+        trigger: 'authz:start',
+        containerId: expect.stringMatching(/^[0-9a-f]{64}$/),
+        containerName: 'logged',
+        allowedBy,
+      }),
+    );
+  });
+});
+
 describe('create bodies are read as dockerd reads them', () => {
   it('refuses a body that spells the image twice in any case or escape', async () => {
     for (const second of ['image', 'IMAGE', '\\u0069mage']) {
