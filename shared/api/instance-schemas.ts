@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { digestProblem, type Digest } from '../digest.js';
-import { imageReferenceProblem } from '../image-reference.js';
+import { pulledReferenceProblem } from '../image-reference.js';
+import { policyNameSchema } from './trust-schemas.js';
 
 /**
  * Managed containers (Kura's ContainerInstance): containers Gatehouse itself runs from a saved
@@ -30,7 +31,7 @@ export const instanceImageSchema = z
   .string()
   .max(512)
   .superRefine((value, ctx) => {
-    const problem = imageReferenceProblem(value);
+    const problem = pulledReferenceProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
     else if (value.includes('@'))
       ctx.addIssue({
@@ -108,7 +109,7 @@ export const instanceSchema = z
     /** The enforcement digest: what is pulled and run, and what the allowlist gains. */
     digest: instanceDigestSchema.optional(),
     /** Without a digest, the tag is resolved and verified under this trust policy. */
-    trustPolicy: z.string().min(1).max(63).optional(),
+    trustPolicy: policyNameSchema.optional(),
     credentials: registryCredentialsSchema.optional(),
     run: instanceRunOptionsSchema.default({
       env: [],
