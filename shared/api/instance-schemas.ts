@@ -97,8 +97,13 @@ export const instanceRunOptionsSchema = z
   .strict();
 export type InstanceRunOptions = z.infer<typeof instanceRunOptionsSchema>;
 
+export const PASSWORD_MAX_LENGTH = 8192;
+
 export const registryCredentialsSchema = z
-  .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(8192) })
+  .object({
+    username: z.string().min(1).max(256),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  })
   .strict();
 
 export const instanceSchema = z

@@ -24,10 +24,15 @@ const noPrivateKey = (what: string) => (value: string, ctx: z.core.$RefinementCt
     });
 };
 
+/** Input bounds, also the most the CLI reads of each file. */
+export const PEM_MAX_LENGTH = 256 * 1024;
+export const TRUSTED_ROOT_MAX_LENGTH = 1024 * 1024;
+export const NOTARY_ROOT_MAX_LENGTH = 64 * 1024;
+
 const pem = (what: string) =>
   z
     .string()
-    .max(256 * 1024, `${what} is at most 256 KB`)
+    .max(PEM_MAX_LENGTH, `${what} is at most 256 KB`)
     .refine((s) => s.includes('-----BEGIN '), `${what} must be PEM text (-----BEGIN ...)`)
     .superRefine(noPrivateKey(what));
 
@@ -71,7 +76,7 @@ export const trustAnchorSchema = z.discriminatedUnion('kind', [
       /** A custom trusted_root.json (JSON text); the public-good root when absent. */
       trustedRoot: z
         .string()
-        .max(1024 * 1024)
+        .max(TRUSTED_ROOT_MAX_LENGTH)
         .superRefine(noPrivateKey('the trusted root'))
         .optional(),
     })
@@ -87,7 +92,7 @@ export const trustAnchorSchema = z.discriminatedUnion('kind', [
       rootKey: z
         .string()
         .min(1)
-        .max(64 * 1024)
+        .max(NOTARY_ROOT_MAX_LENGTH)
         .superRefine(noPrivateKey('the Notary root key')),
       ca: pem('a Notary server CA').optional(),
     })
