@@ -241,35 +241,55 @@ export function matchesPattern(pattern: ImagePattern, image: ImageReference): bo
   return globMatches(pattern.pattern, image.repository);
 }
 
+// Policies are few and matched at every decision: each pattern is split into tokens once.
+const tokenized = new Map<string, readonly string[]>();
+const TOKENIZED_MAX = 256;
+
+/** Each token is one character to match (`=c`), any one character (`?`), or a star. */
+function globTokens(pattern: string): readonly string[] {
+  let tokens = tokenized.get(pattern);
+  if (tokens === undefined) {
+    tokens = pattern
+      .split(/(\*\*|\*)/)
+      .flatMap((part) =>
+        part === '**' ? ['?', '**'] : part === '*' ? ['*'] : [...part].map((c) => `=${c}`),
+      );
+    if (tokenized.size >= TOKENIZED_MAX) tokenized.clear();
+    tokenized.set(pattern, tokens);
+  }
+  return tokens;
+}
+
 /** `*`: any text within a segment; `**`: one or more characters, `/` included. */
 function globMatches(pattern: string, text: string): boolean {
-  // Each token is one character to match, or a star that may repeat over zero or more.
-  const tokens = pattern
-    .split(/(\*\*|\*)/)
-    .flatMap((part) =>
-      part === '**' ? ['?', '**'] : part === '*' ? ['*'] : [...part].map((c) => `=${c}`),
-    );
+  if (!pattern.includes('*')) return pattern === text;
+  const tokens = globTokens(pattern);
   const end = tokens.length;
-  let at = new Set<number>();
+  let at = new Uint8Array(end + 1);
+  let next = new Uint8Array(end + 1);
   // A star can match nothing: where one is, the position after it is reached as well.
-  const enter = (set: Set<number>, i: number) => {
-    for (let j = i; j <= end && !set.has(j); j++) {
-      set.add(j);
+  const enter = (set: Uint8Array, i: number) => {
+    for (let j = i; j <= end && !set[j]; j++) {
+      set[j] = 1;
       if (tokens[j] !== '*' && tokens[j] !== '**') break;
     }
   };
   enter(at, 0);
   for (const c of text) {
-    const next = new Set<number>();
-    for (const i of at) {
+    next.fill(0);
+    let alive = false;
+    for (let i = 0; i < end; i++) {
+      if (!at[i]) continue;
       const token = tokens[i];
       if (token === '**' || (token === '*' && c !== '/')) enter(next, i);
       else if (token === '?' || token === `=${c}`) enter(next, i + 1);
+      else continue;
+      alive = true;
     }
-    if (next.size === 0) return false;
-    at = next;
+    if (!alive) return false;
+    [at, next] = [next, at];
   }
-  return at.has(end);
+  return at[end] === 1;
 }
 
 /**
