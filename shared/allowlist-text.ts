@@ -1,4 +1,5 @@
 import { digestProblem, type Digest } from './digest.js';
+import { controlCharacterProblem } from './display-text.js';
 
 /**
  * The allowlist as text, in Eclipse Kura's format: one digest per line, surrounding
@@ -26,7 +27,8 @@ export function parseAllowlistText(text: string): {
     const value = (hash < 0 ? raw : raw.slice(0, hash)).trim();
     const comment = hash < 0 ? '' : raw.slice(hash + 1).trim();
     if (value === '') return;
-    const problem = digestProblem(value);
+    // The comment becomes the entry's label, shown wherever the entry is.
+    const problem = digestProblem(value) ?? controlCharacterProblem('a label (# comment)', comment);
     if (problem) problems.push({ line: index + 1, message: `line ${index + 1}: ${problem}` });
     else
       entries.push(

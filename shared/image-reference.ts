@@ -31,6 +31,8 @@ const DOMAIN =
 const TAG = /^\w[\w.-]{0,127}$/;
 const IMAGE_ID = /^[a-f0-9]{64}$/;
 const NAME_MAX_LENGTH = 255;
+// A repository name is at most 255 characters; a pattern for one needs no more.
+const PATTERN_MAX_LENGTH = 256;
 
 /** Whether `text` is a valid tag: 1 to 128 word characters, "." or "-", not starting with "." or "-". */
 export function isTag(text: string): boolean {
@@ -94,6 +96,21 @@ export function imageReferenceProblem(text: string): string | undefined {
     if (error instanceof ImageReferenceError) return error.message;
     throw error;
   }
+}
+
+/**
+ * What is wrong with a reference Gatehouse itself pulls; undefined when it is fine. Docker
+ * reads a first component with uppercase letters as a registry host, since repository paths
+ * cannot have them: `UPPER/app:1` would be pulled from a host named `UPPER`, where a
+ * mistyped Docker Hub repository was meant. A registry host with no "." or ":" is refused.
+ */
+export function pulledReferenceProblem(text: string): string | undefined {
+  const problem = imageReferenceProblem(text);
+  if (problem !== undefined) return problem;
+  const { registry } = parseImageReference(text);
+  if (registry !== 'localhost' && !/[.:]/.test(registry))
+    return `in ${show(text)}: repository names must be lowercase: ${show(registry)} (a registry host has a "." or ":", e.g. registry.example.com/team/app)`;
+  return undefined;
 }
 
 /** `docker.io/library/alpine:latest`, `host:5000/a/b:t@sha256:...` */
@@ -172,6 +189,10 @@ export interface ImagePattern {
 export function parseImagePattern(text: string): ImagePattern {
   const shown = show(text);
   if (text === '') throw new ImageReferenceError('an image pattern cannot be empty');
+  if (text.length > PATTERN_MAX_LENGTH)
+    throw new ImageReferenceError(
+      `${shown} is too long: an image pattern has at most ${PATTERN_MAX_LENGTH} characters`,
+    );
   if (/\s/.test(text)) throw new ImageReferenceError(`${shown} contains whitespace`);
   if (text.includes('@'))
     throw new ImageReferenceError(`${shown}: patterns match repositories; remove the digest`);
@@ -210,15 +231,65 @@ function literal(component: string): string {
   return component.replaceAll('*', '0');
 }
 
-/** Whether the pattern matches the image's repository (its tag and digest play no part). */
+/**
+ * Whether the pattern matches the image's repository (its tag and digest play no part).
+ * Matched by walking the pattern's positions alongside the name, all candidates at once
+ * (an NFA, as RE2 does): at most pattern length times name length steps. A backtracking
+ * regular expression takes exponential time on `a*a*a*a*a*a*a*a*c`.
+ */
 export function matchesPattern(pattern: ImagePattern, image: ImageReference): boolean {
-  const source = pattern.pattern
-    .split(/(\*\*|\*)/)
-    .map((part) =>
-      part === '**' ? '.+' : part === '*' ? '[^/]*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${source}$`).test(image.repository);
+  return globMatches(pattern.pattern, image.repository);
+}
+
+// Policies are few and matched at every decision: each pattern is split into tokens once.
+const tokenized = new Map<string, readonly string[]>();
+const TOKENIZED_MAX = 256;
+
+/** Each token is one character to match (`=c`), any one character (`?`), or a star. */
+function globTokens(pattern: string): readonly string[] {
+  let tokens = tokenized.get(pattern);
+  if (tokens === undefined) {
+    tokens = pattern
+      .split(/(\*\*|\*)/)
+      .flatMap((part) =>
+        part === '**' ? ['?', '**'] : part === '*' ? ['*'] : [...part].map((c) => `=${c}`),
+      );
+    if (tokenized.size >= TOKENIZED_MAX) tokenized.clear();
+    tokenized.set(pattern, tokens);
+  }
+  return tokens;
+}
+
+/** `*`: any text within a segment; `**`: one or more characters, `/` included. */
+function globMatches(pattern: string, text: string): boolean {
+  if (!pattern.includes('*')) return pattern === text;
+  const tokens = globTokens(pattern);
+  const end = tokens.length;
+  let at = new Uint8Array(end + 1);
+  let next = new Uint8Array(end + 1);
+  // A star can match nothing: where one is, the position after it is reached as well.
+  const enter = (set: Uint8Array, i: number) => {
+    for (let j = i; j <= end && !set[j]; j++) {
+      set[j] = 1;
+      if (tokens[j] !== '*' && tokens[j] !== '**') break;
+    }
+  };
+  enter(at, 0);
+  for (const c of text) {
+    next.fill(0);
+    let alive = false;
+    for (let i = 0; i < end; i++) {
+      if (!at[i]) continue;
+      const token = tokens[i];
+      if (token === '**' || (token === '*' && c !== '/')) enter(next, i);
+      else if (token === '?' || token === `=${c}`) enter(next, i + 1);
+      else continue;
+      alive = true;
+    }
+    if (!alive) return false;
+    [at, next] = [next, at];
+  }
+  return at[end] === 1;
 }
 
 /**

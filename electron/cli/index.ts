@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { displayText } from '../../shared/display-text.js';
 import { UsageError } from './arguments.js';
 import { buildProgram, EXIT } from './program.js';
+import { exitOnStopSignals } from './stop-signals.js';
 
+exitOnStopSignals();
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
@@ -10,7 +13,8 @@ try {
     // --help and --version end here too, with exit code 0.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`gatehouse: ${(error as Error).message}\n`);
+    // Messages quote what was refused, which may hold control characters.
+    process.stderr.write(`gatehouse: ${displayText((error as Error).message)}\n`);
     process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.error;
   }
 }

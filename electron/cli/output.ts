@@ -1,9 +1,24 @@
-import { readFileSync } from 'node:fs';
 import type { EngineStatus } from '../../shared/api/channels.js';
 import type { DecisionRecord } from '../../shared/api/schemas.js';
+import { displayJson, displayText } from '../../shared/display-text.js';
 import { PREVENTION_ON_COMMANDS } from '../../shared/prevention.js';
+import { readBounded, readFileBounded, type Limit } from '../engine/files/bounded-read.js';
 
-/** Human-readable lines; `--json` output is the API's own result, unchanged. */
+/**
+ * Human-readable lines; `--json` output is the API's own result, as JSON. Everything printed
+ * comes from `shown` or `displayJson`: names, labels and reasons come from Docker, images and
+ * files anyone can write, and must not reach a terminal as escape sequences or line breaks.
+ */
+
+/** A line of output: the template's own text as written, every value through displayText. */
+export function shown(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return strings.reduce((line, text, i) => `${line}${displayText(String(values[i - 1]))}${text}`);
+}
+
+/** Commander's messages (help, usage errors) echo arguments: each line is shown safely. */
+export function displayLines(text: string): string {
+  return text.split('\n').map(displayText).join('\n');
+}
 
 export function short(digest: string): string {
   return digest.startsWith('sha256:') ? digest.slice(7, 19) : digest;
@@ -21,17 +36,19 @@ export function formatDecision(r: DecisionRecord): string {
     r.decision === 'prevented'
       ? [r.trigger.replace(/^authz:/, ''), container].filter(Boolean).join(' ')
       : container;
-  const image = `image ${r.imageRef || '(unknown)'}${r.imageId ? ` [${short(r.imageId)}]` : ''}`;
-  const what = `${r.decision.toUpperCase().padEnd(11)} ${subject} ${image}`;
-  const error = r.actionError ? ` -- ${r.actionError}` : '';
-  return `${r.time} ${what}: ${r.reason}${error}`;
+  const imageId = r.imageId ? ` [${short(r.imageId)}]` : '';
+  const error = r.actionError ? shown` -- ${r.actionError}` : '';
+  return (
+    shown`${r.time} ${r.decision.toUpperCase().padEnd(11)} ${subject} image ${r.imageRef || '(unknown)'}${imageId}: ${r.reason}` +
+    error
+  );
 }
 
 /** `gatehouse status`'s prevention line: the plugin's state here, and what to do. */
 export function formatPrevention({ ask, builds, plugin }: EngineStatus['prevention']): string {
   switch (plugin.state) {
     case 'serving':
-      return `on: serving the authorization plugin on ${plugin.socketPath} (asks before refusing: ${ask ? 'yes' : 'no'}; ${
+      return shown`on: serving the authorization plugin on ${plugin.socketPath} (asks before refusing: ${ask ? 'yes' : 'no'}; ${
         builds === 'allow'
           ? 'WARNING: builds are allowed and their steps run undecided; refuse them: gatehouse prevention builds refuse'
           : 'builds refused while enforcing'
@@ -39,18 +56,22 @@ export function formatPrevention({ ask, builds, plugin }: EngineStatus['preventi
     case 'off':
       return `off, reactive guard only; turn it on: ${PREVENTION_ON_COMMANDS.join(', then ')}`;
     case 'unsupported':
-      return `unsupported: ${plugin.reason}`;
+      return shown`unsupported: ${plugin.reason}`;
   }
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${displayJson(value, 2)}\n`);
 }
 
-/** A file's text, or standard input for `-`. */
-export function readInput(file: string): string {
+/** A file's text, or standard input for `-`, refused past `limit` before it is all read. */
+export async function readInput(file: string, limit: Limit): Promise<string> {
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    const bytes =
+      file === '-'
+        ? await readBounded(process.stdin, 'standard input', limit)
+        : await readFileBounded(file, limit);
+    return bytes.toString('utf8');
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }

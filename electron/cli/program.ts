@@ -7,11 +7,24 @@ import { callApi, type CliContext } from './api-access.js';
 import { runDaemon, uiPort } from './commands/daemon.js';
 import { outliveWatchdog, runWatchdog, SUPERVISED_ENV } from './daemon-watchdog.js';
 import { followDecisionLog } from './commands/log-follow.js';
-import { formatDecision, formatPrevention, printJson, readInput, short } from './output.js';
+import { displayJson } from '../../shared/display-text.js';
+import {
+  displayLines,
+  formatDecision,
+  formatPrevention,
+  printJson,
+  readInput,
+  short,
+  shown,
+} from './output.js';
 import { registerTrustCommands } from './commands/trust.js';
 import { registerAuthzCommands } from './commands/authz.js';
 import { registerInstanceCommands } from './commands/instance.js';
 import { registerEnginesCommand } from './commands/engines.js';
+import { stopsOnSignals } from './stop-signals.js';
+
+/** As the allowlist.import request allows: its text is at most 5,000,000 characters. */
+const ALLOWLIST_FILE = { maxBytes: 5_000_000, what: 'an allowlist file' };
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, error: 1, usage: 2, notAllowed: 3 } as const;
@@ -29,6 +42,11 @@ export function buildProgram(): Command {
       'Docker engine, e.g. unix:///var/run/docker.sock (default: DOCKER_HOST, the docker context, the platform socket)',
     )
     .showHelpAfterError()
+    // Usage errors quote the arguments given.
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(displayLines(text)),
+      writeErr: (text) => process.stderr.write(displayLines(text)),
+    })
     .exitOverride();
 
   const ctx = (): CliContext => {
@@ -63,6 +81,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
     )
     .action(async (o: { ui?: true | number; authzSocket?: string; watchdog: boolean }) => {
       const c = ctx();
+      stopsOnSignals();
       if (o.authzSocket !== undefined && o.watchdog && !process.env[SUPERVISED_ENV]) {
         process.exitCode = await runWatchdog({
           socketPath: o.authzSocket,
@@ -88,14 +107,16 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
       console.log(
         `daemon:      ${viaEngine ? (s.ready ? 'running, ready' : 'running, not ready') : 'not running'}`,
       );
-      if (viaEngine)
-        console.log(`docker:      ${c.state} ${c.dockerHost}${c.error ? ` (${c.error})` : ''}`);
+      if (viaEngine) {
+        const error = c.error ? shown` (${c.error})` : '';
+        console.log(shown`docker:      ${c.state} ${c.dockerHost}` + error);
+      }
       console.log(`enforcement: ${s.enforcement.enabled ? 'on' : 'off'}`);
       console.log(`mode:        ${s.enforcement.mode}`);
       console.log(`prevention:  ${formatPrevention(s.prevention)}`);
       console.log(`allowlist:   ${s.counts.allowlist} entries`);
       console.log(`quarantined: ${s.counts.quarantined} containers`);
-      console.log(`config:      ${s.configDir}`);
+      console.log(shown`config:      ${s.configDir}`);
     });
 
   program
@@ -150,7 +171,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
         );
       for (const e of result)
         console.log(
-          `${e.digest}  ${e.source.padEnd(9)} ${e.addedAt}${e.label ? `  ${e.label}` : ''}`,
+          shown`${e.digest}  ${e.source.padEnd(9)} ${e.addedAt}${e.label ? `  ${e.label}` : ''}`,
         );
     });
   allowlist
@@ -162,8 +183,8 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
         entries,
         ...(o.label !== undefined ? { label: o.label } : {}),
       });
-      for (const d of result.added) console.log(`added ${d}`);
-      for (const d of result.alreadyPresent) console.log(`already on the allowlist: ${d}`);
+      for (const d of result.added) console.log(shown`added ${d}`);
+      for (const d of result.alreadyPresent) console.log(shown`already on the allowlist: ${d}`);
       if (result.added.length) console.log(applied(viaEngine).trim());
     });
   allowlist
@@ -171,8 +192,8 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
     .argument('<entry...>', 'digests to remove')
     .action(async (entries: string[]) => {
       const { result, viaEngine } = await callApi(ctx(), 'allowlist.remove', { entries });
-      for (const d of result.removed) console.log(`removed ${d}`);
-      for (const d of result.notPresent) console.log(`not on the allowlist: ${d}`);
+      for (const d of result.removed) console.log(shown`removed ${d}`);
+      for (const d of result.notPresent) console.log(shown`not on the allowlist: ${d}`);
       if (result.removed.length) console.log(applied(viaEngine).trim());
     });
   allowlist
@@ -180,7 +201,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
     .description('add every digest in a file (one per line, # comments allowed; - for stdin)')
     .argument('<file>')
     .action(async (file: string) => {
-      const text = readInput(file);
+      const text = await readInput(file, ALLOWLIST_FILE);
       const { result, viaEngine } = await callApi(ctx(), 'allowlist.import', { text });
       console.log(
         `imported ${result.added.length} entries (${result.alreadyPresent.length} already present)${applied(viaEngine)}`,
@@ -191,7 +212,8 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
     .description('print the allowlist, one digest per line (labels as # comments)')
     .action(async () => {
       const { result } = await callApi(ctx(), 'allowlist.export', {});
-      process.stdout.write(result.text);
+      // One entry a line, as written: each line is shown safely, line by line.
+      for (const line of result.text.split('\n').slice(0, -1)) console.log(shown`${line}`);
     });
 
   program
@@ -204,9 +226,10 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
       const c = ctx();
       const { result } = await callApi(c, 'log.list', { limit: o.lines });
       const print = (r: (typeof result)[number]) =>
-        console.log(o.json ? JSON.stringify(r) : formatDecision(r));
+        console.log(o.json ? displayJson(r) : formatDecision(r));
       result.forEach(print);
       if (!o.follow) return;
+      stopsOnSignals();
       const stop = followDecisionLog(join(c.configDir, DECISION_LOG_FILE), print);
       await new Promise<void>((resolve) =>
         ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => (stop(), resolve()))),
@@ -225,7 +248,7 @@ and passes every other call. SIGINT/SIGTERM stop both.`,
       else
         for (const c of result.containers)
           console.log(
-            `${c.allowed ? 'allowed' : 'NOT ALLOWED'}  ${c.containerName} (${c.state}) image ${c.imageRef} [${short(c.imageId)}]: ${c.reason}`,
+            shown`${c.allowed ? 'allowed' : 'NOT ALLOWED'}  ${c.containerName} (${c.state}) image ${c.imageRef} [${short(c.imageId)}]: ${c.reason}`,
           );
       if (!o.json && !result.containers.length) console.log('no containers');
       process.exitCode = result.allAllowed ? EXIT.ok : EXIT.notAllowed;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { digestProblem, type Digest } from '../digest.js';
-import { imageReferenceProblem } from '../image-reference.js';
+import { pulledReferenceProblem } from '../image-reference.js';
+import { policyNameSchema } from './trust-schemas.js';
 
 /**
  * Managed containers (Kura's ContainerInstance): containers Gatehouse itself runs from a saved
@@ -30,7 +31,7 @@ export const instanceImageSchema = z
   .string()
   .max(512)
   .superRefine((value, ctx) => {
-    const problem = imageReferenceProblem(value);
+    const problem = pulledReferenceProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
     else if (value.includes('@'))
       ctx.addIssue({
@@ -96,8 +97,13 @@ export const instanceRunOptionsSchema = z
   .strict();
 export type InstanceRunOptions = z.infer<typeof instanceRunOptionsSchema>;
 
+export const PASSWORD_MAX_LENGTH = 8192;
+
 export const registryCredentialsSchema = z
-  .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(8192) })
+  .object({
+    username: z.string().min(1).max(256),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  })
   .strict();
 
 export const instanceSchema = z
@@ -108,7 +114,7 @@ export const instanceSchema = z
     /** The enforcement digest: what is pulled and run, and what the allowlist gains. */
     digest: instanceDigestSchema.optional(),
     /** Without a digest, the tag is resolved and verified under this trust policy. */
-    trustPolicy: z.string().min(1).max(63).optional(),
+    trustPolicy: policyNameSchema.optional(),
     credentials: registryCredentialsSchema.optional(),
     run: instanceRunOptionsSchema.default({
       env: [],

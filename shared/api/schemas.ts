@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { digestProblem, type Digest } from '../digest.js';
 import { trustPolicySchema } from './trust-schemas.js';
 import { instanceSchema } from './instance-schemas.js';
+import { plainText } from './plain-text.js';
 
 /** Schemas for what crosses a boundary: the settings file, API requests, log records. */
 
@@ -29,7 +30,7 @@ export const entrySourceSchema = z.enum(['manual', 'import', 'instance', 'signat
 export const labelSchema = z
   .string()
   .max(200, 'a label is at most 200 characters')
-  .refine((s) => !/[\r\n]/.test(s), 'a label is one line');
+  .superRefine(plainText('a label'));
 
 /** Who vouched for a digest that a verified signature added. */
 export const signatureProvenanceSchema = z.object({
@@ -65,12 +66,26 @@ export const quarantineRecordSchema = z.object({
 });
 export type QuarantineRecord = z.infer<typeof quarantineRecordSchema>;
 
+/**
+ * zod's record skips a `__proto__` key without checking it (assigning it would replace the
+ * result's prototype), so such an entry would pass unvalidated: it is refused instead.
+ */
+function recordOf<V extends z.ZodType>(value: V) {
+  return z
+    .unknown()
+    .superRefine((input, ctx) => {
+      if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__'))
+        ctx.addIssue({ code: 'custom', message: 'the key "__proto__" is not allowed' });
+    })
+    .pipe(z.record(z.string(), value));
+}
+
 export const settingsSchema = z
   .object({
     schemaVersion: z.literal(1),
     enforcement: z.object({ enabled: z.boolean(), mode: modeSchema }).strict(),
     allowlist: z.array(allowlistEntrySchema),
-    quarantine: z.record(z.string(), quarantineRecordSchema),
+    quarantine: recordOf(quarantineRecordSchema),
     trustPolicies: z.array(trustPolicySchema).default([]),
     /** Desktop notifications when a container is stopped, quarantined or (audit) would be. */
     notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),

@@ -12,7 +12,8 @@ import { requestHandover } from '../../engine/control/control-client.js';
 import { controlSocketPath } from '../../engine/control/control-socket.js';
 import { Engine } from '../../engine/engine.js';
 import type { CliContext } from '../api-access.js';
-import { formatDecision } from '../output.js';
+import { displayText } from '../../../shared/display-text.js';
+import { formatDecision, shown } from '../output.js';
 import { startAuthzServer, type AuthzServer } from '../../engine/authz/authz-server.js';
 import { EngineAuthzDecider } from '../../engine/authz/engine-decider.js';
 import { LOCK_PATIENCE_MS, startWhenUnlocked } from '../daemon-watchdog.js';
@@ -40,12 +41,14 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
   engine.on('connection', (c) =>
     say(
       c.state === 'disconnected'
-        ? `docker: cannot watch ${c.dockerHost}: ${c.error ?? 'unknown error'}; retrying`
-        : `docker: ${c.state} ${c.dockerHost}`,
+        ? shown`docker: cannot watch ${c.dockerHost}: ${c.error ?? 'unknown error'}; retrying`
+        : shown`docker: ${c.state} ${c.dockerHost}`,
     ),
   );
   engine.on('decision', (record) => say(formatDecision(record)));
-  engine.on('problem', (error) => process.stderr.write(`gatehouse: ${error.message}\n`));
+  engine.on('problem', (error) =>
+    process.stderr.write(`gatehouse: ${displayText(error.message)}\n`),
+  );
   engine.on('swept', (s) => {
     if (!engine.ready) return;
     say(
@@ -55,7 +58,7 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
   engine.on('ready', () => {
     const { enforcement } = engine.status();
     say(
-      `gatehouse ready: watching ${engine.host.url} (enforcement ${enforcement.enabled ? 'on' : 'off'}, mode ${enforcement.mode}, config ${ctx.configDir})`,
+      shown`gatehouse ready: watching ${engine.host.url} (enforcement ${enforcement.enabled ? 'on' : 'off'}, mode ${enforcement.mode}, config ${ctx.configDir})`,
     );
   });
   // The plugin first: while dockerd is configured for it and it is not up, every Docker call
@@ -69,9 +72,10 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       decided: (what, decision) => engine.recordPrevention(what, decision),
     });
     engine.markPreventionServed(authz.socketPath);
-    say(`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
+    say(shown`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
     const { plugin } = engine.status().prevention;
-    if (plugin.state === 'unsupported') process.stderr.write(`gatehouse authz: ${plugin.reason}\n`);
+    if (plugin.state === 'unsupported')
+      process.stderr.write(shown`gatehouse authz: ${plugin.reason}` + '\n');
   }
   try {
     // The desktop app running its own engine on the folder makes way and becomes our face.
@@ -99,7 +103,7 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
     });
     if (uiSite !== undefined) {
       ui = await startBrowserBridge({ handlers, events: engine, ...uiSite });
-      say(`gatehouse ui: ${ui.url}`);
+      say(shown`gatehouse ui: ${ui.url}`);
     }
   } catch (error) {
     server?.close();

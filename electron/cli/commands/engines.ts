@@ -7,7 +7,7 @@ import {
 } from '../../engine/docker/engine-candidates.js';
 import { realHostEnvironment, resolveDockerHost } from '../../engine/docker/docker-host.js';
 import type { CliContext } from '../api-access.js';
-import { printJson } from '../output.js';
+import { printJson, shown } from '../output.js';
 
 /** What answers on an engine socket, as `gatehouse engines` reports it. */
 export interface EngineProbe {
@@ -83,7 +83,7 @@ export function registerEnginesCommand(program: Command, ctx: () => CliContext):
       if (o.json) return printJson(probes);
       for (const p of probes)
         console.log(
-          `${p.watched ? '*' : ' '} ${p.url}  ${p.kind}  ${p.answers ? `${p.version ?? '?'} (API ${p.apiVersion ?? '?'})` : `not answering: ${p.problem ?? ''}`}`,
+          shown`${p.watched ? '*' : ' '} ${p.url}  ${p.kind}  ${p.answers ? `${p.version ?? '?'} (API ${p.apiVersion ?? '?'})` : `not answering: ${p.problem ?? ''}`}`,
         );
       console.log(
         `* watched (${watched.source === 'default' ? 'the first of these that exists, else the first' : `from ${watched.source}`}); pick another with --docker-host URL or DOCKER_HOST`,

@@ -1,14 +1,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type {
-  InstanceChange,
-  InstanceView,
-  NewInstance,
-  PortMapping,
-  VolumeMount,
+import {
+  PASSWORD_MAX_LENGTH,
+  type InstanceChange,
+  type InstanceView,
+  type NewInstance,
+  type PortMapping,
+  type VolumeMount,
 } from '../../../shared/api/instance-schemas.js';
 import { callApi, type CliContext } from '../api-access.js';
 import { choice, UsageError } from '../arguments.js';
-import { printJson, readInput, short } from '../output.js';
+import { printJson, readInput, short, shown } from '../output.js';
 
 /** `gatehouse instance ...`: managed containers Gatehouse runs pinned by digest. */
 
@@ -104,7 +105,17 @@ export function registerInstanceCommands(program: Command, ctx: () => CliContext
         ...(o.digest ? { digest: o.digest } : {}),
         ...(o.trust ? { trustPolicy: o.trust } : {}),
         ...(o.username && o.passwordFile
-          ? { credentials: { username: o.username, password: readInput(o.passwordFile).trim() } }
+          ? {
+              credentials: {
+                username: o.username,
+                password: (
+                  await readInput(o.passwordFile, {
+                    maxBytes: PASSWORD_MAX_LENGTH,
+                    what: 'a registry password',
+                  })
+                ).trim(),
+              },
+            }
           : {}),
         run: {
           ...(command.length ? { command } : {}),
@@ -116,7 +127,7 @@ export function registerInstanceCommands(program: Command, ctx: () => CliContext
         },
       };
       const { result } = await callApi(ctx(), 'instance.add', body);
-      console.log(`added instance "${result.name}"`);
+      console.log(shown`added instance "${result.name}"`);
       reportRun(result);
     });
 
@@ -146,7 +157,7 @@ export function registerInstanceCommands(program: Command, ctx: () => CliContext
     .option('--dry-run', 'only say which containers would be stopped')
     .action(async (name: string, o: { dryRun?: boolean }) => {
       const { result } = await callApi(ctx(), 'instance.disable', { name, dryRun: !!o.dryRun });
-      reportChange(`disabled instance "${name}"`, result);
+      reportChange(shown`disabled instance "${name}"`, result);
     });
 
   instance
@@ -156,7 +167,7 @@ export function registerInstanceCommands(program: Command, ctx: () => CliContext
     .option('--dry-run', 'only say which containers would be stopped')
     .action(async (name: string, o: { dryRun?: boolean }) => {
       const { result } = await callApi(ctx(), 'instance.remove', { name, dryRun: !!o.dryRun });
-      reportChange(`removed instance "${name}"`, result);
+      reportChange(shown`removed instance "${name}"`, result);
     });
 
   instance
@@ -175,7 +186,7 @@ export function registerInstanceCommands(program: Command, ctx: () => CliContext
           digest: o.digest ?? null,
           dryRun: !!o.dryRun,
         });
-        reportChange(`updated instance "${name}"`, result);
+        reportChange(shown`updated instance "${name}"`, result);
         if (!o.dryRun && result.instance?.enabled) reportRun(result.instance);
       },
     );
@@ -185,24 +196,24 @@ function describe(i: InstanceView): string {
   const pin = i.digest ? `@${short(i.digest)}` : i.trustPolicy ? ` (trust ${i.trustPolicy})` : '';
   const container = i.container ? `container ${i.container.state}` : 'no container';
   const problem = i.problem ? `: ${i.problem}` : '';
-  return `${i.name}  ${i.enabled ? 'enabled ' : 'disabled'}  ${i.image}${pin}  ${container}${problem}`;
+  return shown`${i.name}  ${i.enabled ? 'enabled ' : 'disabled'}  ${i.image}${pin}  ${container}${problem}`;
 }
 
 function reportRun(i: InstanceView): void {
-  if (!i.enabled) return console.log(`instance "${i.name}" is disabled`);
+  if (!i.enabled) return console.log(shown`instance "${i.name}" is disabled`);
   if (i.problem) {
-    console.error(`instance "${i.name}" NOT running: ${i.problem}`);
+    console.error(shown`instance "${i.name}" NOT running: ${i.problem}`);
     process.exitCode = 1;
     return;
   }
   console.log(
-    `instance "${i.name}" runs ${i.image}@${i.digest ?? '?'} (container ${i.container?.state ?? 'missing'})`,
+    shown`instance "${i.name}" runs ${i.image}@${i.digest ?? '?'} (container ${i.container?.state ?? 'missing'})`,
   );
 }
 
 function reportChange(done: string, change: InstanceChange): void {
   const stops = change.affected.map(
-    (c) => `  ${c.containerName} (${c.containerId.slice(0, 12)}) ${c.imageRef}`,
+    (c) => shown`  ${c.containerName} (${c.containerId.slice(0, 12)}) ${c.imageRef}`,
   );
   if (change.dryRun) {
     console.log(

@@ -1,6 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
 import { parseRecord } from '../../engine/log/decision-log.js';
+
+const MAX_READ_BYTES = 1024 * 1024;
 
 /**
  * Prints records appended to the decision log from now on, until the process is stopped.
@@ -15,6 +18,8 @@ export function followDecisionLog(
   let offset = existsSync(path) ? statSync(path).size : 0;
   let inode = existsSync(path) ? statSync(path).ino : 0;
   let partial = '';
+  // A chunk can end inside a character: the decoder keeps its first bytes for the next one.
+  let decoder = new StringDecoder('utf8');
   const poll = () => {
     if (!existsSync(path)) return;
     const stat = statSync(path);
@@ -22,15 +27,18 @@ export function followDecisionLog(
       inode = stat.ino;
       offset = 0;
       partial = '';
+      decoder = new StringDecoder('utf8');
     }
     if (stat.size === offset) return;
     const fd = openSync(path, 'r');
     try {
-      const buffer = Buffer.alloc(stat.size - offset);
-      readSync(fd, buffer, 0, buffer.length, offset);
-      offset = stat.size;
-      const lines = (partial + buffer.toString('utf8')).split('\n');
+      // At most a chunk a poll: the rest is read at the next one.
+      const buffer = Buffer.alloc(Math.min(stat.size - offset, MAX_READ_BYTES));
+      offset += readSync(fd, buffer, 0, buffer.length, offset);
+      const lines = (partial + decoder.write(buffer)).split('\n');
       partial = lines.pop() ?? '';
+      // No record is this long: a line without end is dropped rather than kept growing.
+      if (partial.length > MAX_READ_BYTES) partial = '';
       for (const line of lines) {
         const record = parseRecord(line);
         if (record) onRecord(record);

@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { TrustAnchor } from '../../../shared/api/trust-schemas.js';
+import {
+  NOTARY_ROOT_MAX_LENGTH,
+  PEM_MAX_LENGTH,
+  TRUSTED_ROOT_MAX_LENGTH,
+  type TrustAnchor,
+} from '../../../shared/api/trust-schemas.js';
 import { callApi, type CliContext } from '../api-access.js';
-import { printJson, readInput } from '../output.js';
+import { printJson, readInput, shown } from '../output.js';
 import { positiveInt, UsageError } from '../arguments.js';
 
 /** Exit code of `gatehouse verify` when the image does not verify. */
@@ -76,7 +81,7 @@ export function registerTrustCommands(program: Command, ctx: () => CliContext): 
       [],
     )
     .action(async (o: TrustAddOptions) => {
-      const anchors = anchorsFrom(o);
+      const anchors = await anchorsFrom(o);
       const { result } = await callApi(ctx(), 'trust.add', {
         scope: o.scope,
         anchors,
@@ -84,7 +89,7 @@ export function registerTrustCommands(program: Command, ctx: () => CliContext): 
         ...(o.threshold ? { threshold: o.threshold } : {}),
       });
       console.log(
-        `added trust policy "${result.name}" for ${result.scope}: ${describeAnchors(result.anchors)}`,
+        shown`added trust policy "${result.name}" for ${result.scope}: ${describeAnchors(result.anchors)}`,
       );
     });
   trust
@@ -95,14 +100,14 @@ export function registerTrustCommands(program: Command, ctx: () => CliContext): 
       if (o.json) return printJson(result);
       if (!result.length) console.log('no trust policies: only allowlisted digests may run');
       for (const p of result)
-        console.log(`${p.name}  ${p.scope}  ${p.threshold} of ${describeAnchors(p.anchors)}`);
+        console.log(shown`${p.name}  ${p.scope}  ${p.threshold} of ${describeAnchors(p.anchors)}`);
     });
   trust
     .command('remove')
     .argument('<name>')
     .action(async (name: string) => {
       await callApi(ctx(), 'trust.remove', { name });
-      console.log(`removed trust policy "${name}"`);
+      console.log(shown`removed trust policy "${name}"`);
     });
 
   program
@@ -117,26 +122,34 @@ export function registerTrustCommands(program: Command, ctx: () => CliContext): 
       if (o.json) printJson(result);
       else if (result.ok) {
         console.log(
-          `verified ${result.image}@${result.digest} under trust policy "${result.policy}"`,
+          shown`verified ${result.image}@${result.digest} under trust policy "${result.policy}"`,
         );
         for (const v of result.verdicts.filter((x) => x.ok))
-          console.log(`  signed: ${v.kind} ${v.signer ?? ''}`);
+          console.log(shown`  signed: ${v.kind} ${v.signer ?? ''}`);
       } else {
-        console.log(
-          `NOT verified: ${result.image}${result.digest ? `@${result.digest}` : ''}: ${result.reason}`,
-        );
+        const digest = result.digest ? `@${result.digest}` : '';
+        console.log(shown`NOT verified: ${result.image}${digest}: ${result.reason}`);
       }
       process.exitCode = result.ok ? 0 : EXIT_NOT_VERIFIED;
     });
 }
 
-function anchorsFrom(o: TrustAddOptions): TrustAnchor[] {
-  const anchors: TrustAnchor[] = o.cosignKey.map((file) => ({
-    kind: 'cosign-key',
-    publicKey: readInput(file),
-    ...(o.rekorKey ? { rekorPublicKey: readInput(o.rekorKey) } : {}),
-  }));
+const PEM = { maxBytes: PEM_MAX_LENGTH, what: 'a PEM key or certificate' };
+
+async function anchorsFrom(o: TrustAddOptions): Promise<TrustAnchor[]> {
+  const rekorPublicKey = o.rekorKey ? await readInput(o.rekorKey, PEM) : undefined;
+  const anchors: TrustAnchor[] = [];
+  for (const file of o.cosignKey)
+    anchors.push({
+      kind: 'cosign-key',
+      publicKey: await readInput(file, PEM),
+      ...(rekorPublicKey ? { rekorPublicKey } : {}),
+    });
   if (o.keylessIdentity || o.keylessIdentityRegexp || o.keylessIssuer) {
+    if (o.keylessIdentity && o.keylessIdentityRegexp)
+      throw new UsageError(
+        'give either --keyless-identity (the exact identity) or --keyless-identity-regexp (an expression), not both',
+      );
     const identity = o.keylessIdentity
       ? { exact: o.keylessIdentity }
       : o.keylessIdentityRegexp
@@ -146,11 +159,17 @@ function anchorsFrom(o: TrustAddOptions): TrustAnchor[] {
       throw new UsageError(
         'cosign keyless needs --keyless-identity (or --keyless-identity-regexp) and --keyless-issuer',
       );
+    const trustedRoot = o.trustedRoot
+      ? await readInput(o.trustedRoot, {
+          maxBytes: TRUSTED_ROOT_MAX_LENGTH,
+          what: 'a trusted root',
+        })
+      : undefined;
     anchors.push({
       kind: 'cosign-keyless',
       identity,
       issuer: o.keylessIssuer,
-      ...(o.trustedRoot ? { trustedRoot: readInput(o.trustedRoot) } : {}),
+      ...(trustedRoot ? { trustedRoot } : {}),
     });
   }
   if (o.notaryServer || o.notaryRoot) {
@@ -159,14 +178,19 @@ function anchorsFrom(o: TrustAddOptions): TrustAnchor[] {
     anchors.push({
       kind: 'notary-v1',
       server: o.notaryServer,
-      rootKey: existsSync(o.notaryRoot) ? readInput(o.notaryRoot) : o.notaryRoot,
-      ...(o.notaryCa ? { ca: readInput(o.notaryCa) } : {}),
+      rootKey: existsSync(o.notaryRoot)
+        ? await readInput(o.notaryRoot, {
+            maxBytes: NOTARY_ROOT_MAX_LENGTH,
+            what: 'a Notary root key',
+          })
+        : o.notaryRoot,
+      ...(o.notaryCa ? { ca: await readInput(o.notaryCa, PEM) } : {}),
     });
   }
   for (const file of o.notationCert)
     anchors.push({
       kind: 'notation',
-      certificates: readInput(file),
+      certificates: await readInput(file, PEM),
       trustedIdentities: o.notationIdentity.length ? o.notationIdentity : ['*'],
     });
   if (!anchors.length)

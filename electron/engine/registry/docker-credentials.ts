@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { InputTooLargeError, readFileBounded } from '../files/bounded-read.js';
 
 export type RegistryCredentials =
   | { kind: 'basic'; username: string; password: string }
@@ -80,12 +80,16 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
   };
 }
 
+/** A Docker config.json holds a few auths and settings; this bounds what is read of one. */
+const CONFIG_LIMIT = { maxBytes: 1_000_000, what: 'a Docker config.json' };
+
 async function readConfig(file: string): Promise<DockerConfig | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readFileBounded(file, CONFIG_LIMIT)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof InputTooLargeError) throw error;
     throw new Error(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
       cause: error,
     });

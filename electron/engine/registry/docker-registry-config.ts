@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { RegistryClientOptions } from './registry-client.js';
+import { readFileBoundedSync } from '../files/bounded-read.js';
 
 /**
  * Registry settings as the local Docker engine has them, so Gatehouse reaches a registry the
@@ -16,9 +17,12 @@ export interface ConfigFiles {
   list(dir: string): string[];
 }
 
+// daemon.json and CA certificates are small; a larger file is not read whole.
+const CONFIG_FILE_LIMIT = { maxBytes: 1_000_000, what: 'a Docker daemon.json or CA certificate' };
+
 const realFiles: ConfigFiles = {
   exists: existsSync,
-  read: (path) => readFileSync(path, 'utf8'),
+  read: (path) => readFileBoundedSync(path, CONFIG_FILE_LIMIT).toString('utf8'),
   list: (dir) => readdirSync(dir),
 };
 

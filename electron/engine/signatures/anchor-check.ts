@@ -1,5 +1,6 @@
 import type { TrustAnchor } from '../../../shared/api/trust-schemas.js';
 import { parsePemCertificates } from './cosign/certificate-chain.js';
+import { compileIdentityExpression } from './cosign/identity-expression.js';
 import { parsePublicKey } from './cosign/public-key.js';
 import { parseTrustedRoot } from './cosign/trusted-root.js';
 import { parsePinnedRootKey } from './notary-v1/pinned-root-key.js';
@@ -16,7 +17,7 @@ export function anchorProblem(anchor: TrustAnchor): string | undefined {
         if (anchor.rekorPublicKey) parsePublicKey(anchor.rekorPublicKey, 'the Rekor public key');
         return undefined;
       case 'cosign-keyless':
-        if ('regex' in anchor.identity) new RegExp(anchor.identity.regex);
+        if ('regex' in anchor.identity) compileIdentityExpression(anchor.identity.regex);
         if (anchor.trustedRoot) parseTrustedRoot(anchor.trustedRoot, 'the trusted root');
         return undefined;
       case 'notary-v1': {

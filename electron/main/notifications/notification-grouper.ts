@@ -1,4 +1,5 @@
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
+import { displayText } from '../../../shared/display-text.js';
 import { decisionRoute, decisionSubject, subjectName } from '../decision-subject.js';
 import { activityRoute } from '../windows/main-window.js';
 
@@ -107,7 +108,9 @@ export function notificationsFor(
   return order.flatMap((group) => {
     const records = groups.get(group);
     if (!records?.length) return [];
-    return [records.length === 1 ? one(group, records[0]!) : many(group, records)];
+    const n = records.length === 1 ? one(group, records[0]!) : many(group, records);
+    // Names, images and reasons come from Docker: no control character reaches the desktop.
+    return [{ ...n, title: displayText(n.title), body: displayText(n.body) }];
   });
 }
 

@@ -1,5 +1,6 @@
 import type { EngineStatus } from '../../../shared/api/channels.js';
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
+import { displayText } from '../../../shared/display-text.js';
 
 export const TRAY_ICON_BASES = ['enforcing', 'audit', 'off', 'docker-unreachable'] as const;
 export type TrayIconBase = (typeof TRAY_ICON_BASES)[number];
@@ -35,7 +36,7 @@ export function trayIconName(status: IconStatus, alert: boolean): TrayIconName {
 export function trayStatusLine(status: IconStatus): string {
   if (!status.enforcement.enabled) return 'Gatehouse: enforcement is off';
   if (status.connection.state === 'disconnected')
-    return `Gatehouse: Docker unreachable (${status.connection.dockerHost}), retrying`;
+    return `Gatehouse: Docker unreachable (${displayText(status.connection.dockerHost)}), retrying`;
   switch (status.enforcement.mode) {
     case 'audit':
       return 'Gatehouse: audit mode, reporting only';

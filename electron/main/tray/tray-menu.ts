@@ -3,6 +3,7 @@ import type { EngineStatus } from '../../../shared/api/channels.js';
 import type { DecisionRecord, Mode } from '../../../shared/api/schemas.js';
 import { decisionRoute, decisionSubject } from '../decision-subject.js';
 import { trayStatusLine } from './tray-icon.js';
+import { displayText } from '../../../shared/display-text.js';
 
 export interface TrayState {
   status: Pick<EngineStatus, 'enforcement' | 'connection'>;
@@ -64,9 +65,12 @@ function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** A menu label: `&` would be read as an access-key marker on Windows and Linux. */
+/**
+ * A menu label: `&` would be read as an access-key marker on Windows and Linux, and names and
+ * images come from Docker, so control characters are shown escaped.
+ */
 function label(text: string): string {
-  return text.replaceAll('&', '&&');
+  return displayText(text).replaceAll('&', '&&');
 }
 
 function blockedLabel(record: DecisionRecord): string {

@@ -1,3 +1,14 @@
+import { displayText } from '../../../shared/display-text.js';
+
+/**
+ * Names, images, labels and reasons as shown: they come from Docker and from files anyone can
+ * write. Svelte escapes HTML, but control characters (a carriage return, bidi overrides that
+ * reorder a name) would still act; they are shown escaped, as on the command line.
+ */
+export function shownText(text: string | undefined): string {
+  return text === undefined ? '' : displayText(text);
+}
+
 /** `sha256:0123456789ab…` — the full value belongs in a title. */
 export function shortDigest(value: string, hexChars = 12): string {
   const match = /^(sha256:)([0-9a-f]+)$/.exec(value);

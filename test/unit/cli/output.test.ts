@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDecision, formatPrevention } from '../../../electron/cli/output.js';
+import { formatDecision, formatPrevention, shown } from '../../../electron/cli/output.js';
 import type { DecisionRecord } from '../../../shared/api/schemas.js';
 
 const IMAGE_ID = `sha256:${'b'.repeat(64)}`;
@@ -86,5 +86,42 @@ describe('formatPrevention', () => {
         plugin: { state: 'unsupported', reason: 'Docker Desktop' },
       }),
     ).toBe('unsupported: Docker Desktop');
+  });
+});
+
+describe('hostile text on the terminal', () => {
+  /** Bytes a terminal acts on: ESC, BEL, CR, LF and the Unicode line separators. */
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const RAW = /[\x1b\x07\r\n\u2028\u2029\u202e]/;
+
+  it('prints a prevented start of /containers/%1b%5b2J%1b%5d0;PWNED%07 escaped', () => {
+    const line = formatDecision(
+      record({
+        decision: 'prevented',
+        trigger: 'authz:start',
+        containerId: '',
+        containerName: '\x1b[2J\x1b]0;PWNED\x07',
+        imageRef: 'x\u202etxt.exe',
+        reason: 'no such container',
+      }),
+    );
+    expect(line).not.toMatch(RAW);
+    expect(line).toBe(
+      '2026-11-23T12:00:00.000Z PREVENTED   start \\x1b[2J\\x1b]0;PWNED\\x07 image x\\u202etxt.exe [bbbbbbbbbbbb]: no such container',
+    );
+  });
+
+  it('cannot forge an ALLOWED line over a PREVENTED one with a carriage return or newline', () => {
+    const forged = 'app\r2026-11-23T12:00:00.000Z ALLOWED     app';
+    const line = formatDecision(record({ decision: 'prevented', containerName: forged }));
+    expect(line).not.toMatch(RAW);
+    expect(line).toContain('app\\r2026-11-23T12:00:00.000Z ALLOWED');
+    expect(formatDecision(record({ reason: 'a\nb', actionError: 'c\u2028d' }))).toMatch(
+      /: a\\nb -- c\\u2028d$/,
+    );
+  });
+
+  it("keeps the line's own text and escapes only the values", () => {
+    expect(shown`added ${'sha256:x\x1b'} (${42})`).toBe('added sha256:x\\x1b (42)');
   });
 });

@@ -8,6 +8,7 @@ import {
   ImageReferenceError,
   isTag,
   matchesPattern,
+  pulledReferenceProblem,
   mostSpecificMatch,
   parseImagePattern,
   parseImageReference,
@@ -154,6 +155,24 @@ describe('image patterns', () => {
     expect(matchesPattern(pattern(p), image(ref))).toBe(expected);
   });
 
+  // A backtracking regular expression takes exponential time on these: 38 to 62 s for the
+  // first. The test asserts no time, but such an engine would not finish within its timeout.
+  it.each([
+    ['a*a*a*a*a*a*a*a*c', `${'a'.repeat(200)}b`],
+    ['**/**/**/**/**/**/**/**/**/**/c', `${'a/'.repeat(100)}b`],
+    ['*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c', `a${'-a'.repeat(100)}`],
+  ])('decides %s without backtracking', (p, name) => {
+    expect(matchesPattern(pattern(p), image(name))).toBe(false);
+    expect(matchesPattern(pattern(p), image(`${name.slice(0, -1)}c`))).toBe(true);
+  });
+
+  it('refuses a pattern longer than 256 characters', () => {
+    expect(imagePatternProblem(`ghcr.io/${'a*'.repeat(124)}`)).toBeUndefined();
+    expect(imagePatternProblem(`ghcr.io/${'a*'.repeat(125)}`)).toMatch(
+      /is too long: an image pattern has at most 256 characters/,
+    );
+  });
+
   it('orders by specificity: literal prefix, then wildcards, then literal length', () => {
     const sorted = [
       '**',
@@ -200,4 +219,18 @@ describe('image patterns', () => {
     expect(pick('alpine')).toBe('everything');
     expect(pick('alpine', rules.slice(1))).toBeUndefined();
   });
+});
+
+describe('references Gatehouse pulls', () => {
+  it('refuses an uppercase first component that would be taken for a registry host', () => {
+    expect(pulledReferenceProblem('UPPER/x:1')).toBe(
+      'in "UPPER/x:1": repository names must be lowercase: "UPPER" (a registry host has a "." or ":", e.g. registry.example.com/team/app)',
+    );
+    expect(pulledReferenceProblem('team/X:1')).toMatch(/repository names must be lowercase/);
+  });
+
+  it.each(['team/app:1', 'Registry.Example.com/team/app:1', 'localhost/app', '[::1]:5000/a:1'])(
+    'accepts %s',
+    (text) => expect(pulledReferenceProblem(text)).toBeUndefined(),
+  );
 });

@@ -1,4 +1,5 @@
 import { ASN1Obj, X509Certificate } from '@sigstore/core';
+import { compileIdentityExpression, type IdentityExpression } from './identity-expression.js';
 import { messageOf, Rejection } from './verification-result.js';
 
 /**
@@ -14,16 +15,14 @@ const UTF8_STRING_TAG = 0x0c;
 
 export function identityMatches(pattern: IdentityPattern, identity: string): boolean {
   if ('exact' in pattern) return identity === pattern.exact;
-  let regex: RegExp;
+  let expression: IdentityExpression;
   try {
-    // Anchored, so that `.*@example\.com` cannot match `evil@example.com.attacker.net`.
-    regex = new RegExp(`^(?:${pattern.regex})$`);
+    // Matched whole, so that `.*@example\.com` cannot match `evil@example.com.attacker.net`.
+    expression = compileIdentityExpression(pattern.regex);
   } catch (error) {
-    throw new Rejection(
-      `identity pattern /${pattern.regex}/ is not a valid regular expression: ${messageOf(error)}`,
-    );
+    throw new Rejection(messageOf(error));
   }
-  return regex.test(identity);
+  return expression.matches(identity);
 }
 
 export function describeIdentityPattern(pattern: IdentityPattern): string {

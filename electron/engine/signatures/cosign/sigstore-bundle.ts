@@ -72,12 +72,12 @@ function verifyOrThrow(
   }
 
   const signer = verifyCryptography(bundle, subject, policy);
-  const who = checkSigner(signer, policy);
-  // A message signature was verified over `subject.bytes`, which hash to the digest.
+  // A message signature was verified over `subject.bytes`, which hash to the digest. The
+  // subject first: a bundle for another image is refused before the identity expression runs.
   if (bundle.content.$case === 'dsseEnvelope') {
     checkStatementSubject(bundle.content.dsseEnvelope, wanted, subject.digest);
   }
-  return { ok: true, digest: subject.digest, ...who };
+  return { ok: true, digest: subject.digest, ...checkSigner(signer, policy) };
 }
 
 function parseSubjectDigest({ digest, bytes }: SignedSubject): { algorithm: string; hex: string } {
@@ -182,14 +182,15 @@ function checkSigner(
   if (policy.kind === 'key') return { signer: keyFingerprint(policy.publicKey) };
   const identity = signer.identity?.subjectAlternativeName;
   const issuer = signer.identity?.extensions?.issuer;
+  // The issuer, a plain comparison, before the identity expression.
+  if (issuer !== policy.issuer) {
+    throw new Rejection(
+      `the signer ${identity ?? 'with no identity'} was vouched for by ${issuer ?? 'no OIDC issuer'}, not ${policy.issuer}`,
+    );
+  }
   if (identity === undefined || !identityMatches(policy.identity, identity)) {
     throw new Rejection(
       `signed by ${identity ?? 'a certificate with no identity'}, not ${describeIdentityPattern(policy.identity)}`,
-    );
-  }
-  if (issuer !== policy.issuer) {
-    throw new Rejection(
-      `the signer ${identity} was vouched for by ${issuer ?? 'no OIDC issuer'}, not ${policy.issuer}`,
     );
   }
   return { signer: identity, issuer };

@@ -149,11 +149,13 @@ function verifyOrThrow(
     });
   }
 
+  // The claims first: a signature for another image is refused before the signer's identity
+  // expression runs, so any logged signature cannot make us run an expression on its identity.
+  checkClaims(layer.payload, expected);
   const who =
     signer.kind === 'key'
       ? { signer: keyFingerprint(signer.key) }
       : checkCertificate(signer, layer, signedAt ?? options.now ?? new Date());
-  checkClaims(layer.payload, expected);
   return {
     ok: true,
     digest: expected.digest,
@@ -207,15 +209,16 @@ function checkCertificate(
   if (problem !== undefined) throw new Rejection(problem);
 
   const { identity, issuer } = certificateIdentity(certificate.raw);
+  // The issuer, a plain comparison, before the identity expression.
+  if (anchor.issuer !== undefined && issuer !== anchor.issuer) {
+    throw new Rejection(
+      `the signer ${identity ?? 'with no email or URI identity'} was vouched for by ${issuer ?? 'no OIDC issuer'}, not ${anchor.issuer}`,
+    );
+  }
   if (identity === undefined || !identityMatches(anchor.identity, identity)) {
     throw new Rejection(
       `signed by ${identity ?? 'a certificate with no email or URI identity'}, ` +
         `not ${describeIdentityPattern(anchor.identity)}`,
-    );
-  }
-  if (anchor.issuer !== undefined && issuer !== anchor.issuer) {
-    throw new Rejection(
-      `the signer ${identity} was vouched for by ${issuer ?? 'no OIDC issuer'}, not ${anchor.issuer}`,
     );
   }
   return { signer: identity, ...(issuer !== undefined && { issuer }) };

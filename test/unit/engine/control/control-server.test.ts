@@ -52,7 +52,7 @@ describe('API dispatch', () => {
       /Unrecognized key/,
     );
     await expect(dispatch(h, 'allowlist.add', { entries: ['x'], label: 'a\nb' })).rejects.toThrow(
-      /label: a label is one line/,
+      /label: a label cannot contain control characters, line breaks or bidi controls: found \\n/,
     );
     await expect(dispatch(h, 'mode.set', { mode: 'lenient' })).rejects.toMatchObject({
       code: 'invalid-request',

@@ -232,3 +232,20 @@ describe('notifications for refusals by the authorization plugin (prevented)', (
     expect(shown).toHaveLength(1);
   });
 });
+
+describe('hostile names and images', () => {
+  it('reach the desktop with control characters escaped, one or many', () => {
+    const one = decision({
+      containerName: 'evil\rStopped nothing',
+      imageRef: 'img\x1b]0;PWNED\x07',
+    });
+    const [single] = notificationsFor([one], true);
+    expect(single).toMatchObject({
+      title: 'Stopped evil\\rStopped nothing',
+      body: 'img\\x1b]0;PWNED\\x07 is not allowed: the container was stopped and removed.',
+    });
+    const two = decision({ containerId: id('b'), containerName: 'b\u2028c' });
+    const [many] = notificationsFor([one, two], true);
+    expect(many?.body).toBe('evil\\rStopped nothing, b\\u2028c');
+  });
+});

@@ -101,6 +101,14 @@ describe('trayMenuTemplate', () => {
     expect(item?.label).toBe(`${'x'.repeat(31)}… (r&&d/tool:1): removed`);
   });
 
+  it('shows control characters in names and images escaped, never raw', () => {
+    const hostile = decision({ containerName: 'a\x1b[2Jb', imageRef: 'x\u202eexe.txt' });
+    const item = trayMenuTemplate(state({ recentBlocked: [hostile] }), actions()).find((i) =>
+      i.label?.startsWith('a'),
+    );
+    expect(item?.label).toBe('a\\x1b[2Jb (x\\u202eexe.txt): removed');
+  });
+
   it('opens the window, toggles start at login and quits', () => {
     const a = actions();
     const menu = trayMenuTemplate(state({ startAtLogin: true }), a);

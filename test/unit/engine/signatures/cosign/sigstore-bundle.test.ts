@@ -50,6 +50,27 @@ describe('cosign v3 OCI bundle (cosign-oci-bundle)', () => {
     });
   });
 
+  it("checks the statement's subject and the issuer before the identity expression", () => {
+    // Any signature from the public log would do for an attacker if the signer's identity
+    // ran the policy's expression before anything else was checked.
+    const other = `sha256:${'1'.repeat(64)}`;
+    const anyone = keyless(root, { regex: 'nobody@example\\.com' });
+    expect(verifySigstoreBundle(bundle, { digest: other }, anyone)).toEqual({
+      ok: false,
+      reason: `the signed statement is about ${IMAGE}, not ${other}`,
+    });
+    expect(
+      verifySigstoreBundle(
+        bundle,
+        { digest: IMAGE },
+        keyless(root, { regex: 'nobody@example\\.com' }, 'https://accounts.google.com'),
+      ),
+    ).toEqual({
+      ok: false,
+      reason: `the signer cody@soyland.com was vouched for by ${GITHUB_OAUTH}, not https://accounts.google.com`,
+    });
+  });
+
   it('rejects another identity or issuer', () => {
     expect(
       verifySigstoreBundle(

@@ -339,6 +339,32 @@ describe('keyless legacy cosign signatures (Fulcio and Rekor)', () => {
     );
   });
 
+  it('checks the signed claims and the issuer before the identity expression', () => {
+    const { digest, layers } = readCosignImageDir('dir-img-cosign-fulcio-rekor-valid');
+    if (digest === undefined) throw new Error('fixture manifest missing');
+    const other = `sha256:${'1'.repeat(64)}`;
+    const nobody = fulcioAnchor({ identity: { regex: 'nobody@example\\.com' } });
+    expect(
+      rejected(
+        verifyAnySimpleSigning(layers, { digest: other, repository: FULCIO_REPOSITORY }, nobody),
+      ),
+    ).toBe(`the signature was made for ${digest}, not ${other}`);
+    expect(
+      rejected(
+        verifyImageDir(
+          'dir-img-cosign-fulcio-rekor-valid',
+          FULCIO_REPOSITORY,
+          fulcioAnchor({
+            identity: { regex: 'nobody@example\\.com' },
+            issuer: 'https://accounts.google.com',
+          }),
+        ),
+      ),
+    ).toBe(
+      `the signer mitr@redhat.com was vouched for by ${GITHUB_OAUTH}, not https://accounts.google.com`,
+    );
+  });
+
   it('matches an identity regex against the whole identity', () => {
     const verify = (regex: string) =>
       verifyImageDir(
@@ -350,7 +376,7 @@ describe('keyless legacy cosign signatures (Fulcio and Rekor)', () => {
     expect(rejected(verify('redhat'))).toBe('signed by mitr@redhat.com, not /^redhat$/');
     expect(rejected(verify('mitr@redhat\\.co'))).toMatch('signed by mitr@redhat.com');
     expect(rejected(verify('(unclosed'))).toMatch(
-      'identity pattern /(unclosed/ is not a valid regular expression',
+      'identity expression /(unclosed/ is not an RE2 regular expression',
     );
   });
 
