@@ -99,11 +99,19 @@ function flood(dockerd: Dockerd, orders: Partial<FloodOrders>) {
   return { done, report, worker };
 }
 
-async function removedRecord(decisions: DecisionRecord[], name: string): Promise<DecisionRecord> {
+/**
+ * Waits for `name`'s removal record. The limit is generous (many reconciliation intervals, for
+ * a loaded machine), yet far below what the attack bought before: minutes, until a manual sweep.
+ */
+async function removedRecord(
+  decisions: DecisionRecord[],
+  name: string,
+  limitMs = 45_000,
+): Promise<DecisionRecord> {
   return waitFor(
     `${name} to be removed and logged`,
     async () => decisions.find((r) => r.containerName === name && r.decision === 'removed'),
-    120_000,
+    limitMs,
   );
 }
 
