@@ -16,6 +16,7 @@ import { runRendererBench } from './renderer.js';
 import { writeResults } from './results-file.js';
 import { runPreventionBench } from './prevention.js';
 import { runVerificationBench } from './verification.js';
+import { runReconcileBench } from './reconcile.js';
 
 /**
  * `npm run bench`: the core's speed targets, measured on a private real dockerd and written
@@ -219,11 +220,12 @@ function countLines(path: string): number {
   }
 }
 
-// BENCH_ONLY=core, prevention, verification or renderer runs only that part (core.json,
-// prevention.json, verification.json, renderer.json).
+// BENCH_ONLY=core, prevention, verification, renderer or reconcile runs only that part
+// (core.json, prevention.json, verification.json, renderer.json, reconcile.json).
 const only = process.env['BENCH_ONLY'];
 if (!only || only === 'core') await main();
 // After core: prevention.json sets its figures beside core.json's reactive ones.
 if (!only || only === 'prevention') await runPreventionBench();
 if (!only || only === 'verification') await runVerificationBench();
 if (!only || only === 'renderer') await runRendererBench();
+if (!only || only === 'reconcile') await runReconcileBench();

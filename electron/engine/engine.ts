@@ -220,6 +220,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async stop(): Promise<void> {
     clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
     this.#monitor.stop();
     this.#monitor.removeAllListeners();
     await this.instances.settled();
@@ -300,7 +301,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async #reconcileOnce(trigger: Trigger): Promise<void> {
-    if (!this.#policy.enabled || this.#monitor.state.state !== 'connected') return;
+    const running = this.#reconcileTimer !== undefined; // started, and not stopped since
+    if (!running || !this.#policy.enabled || this.#monitor.state.state !== 'connected') return;
     const started = performance.now();
     try {
       const { decided } = await this.#guard.reconcile(trigger);
