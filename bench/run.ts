@@ -17,6 +17,7 @@ import { writeResults } from './results-file.js';
 import { runPreventionBench } from './prevention.js';
 import { runVerificationBench } from './verification.js';
 import { runPatternsBench } from './patterns.js';
+import { runReconcileBench } from './reconcile.js';
 
 /**
  * `npm run bench`: the core's speed targets, measured on a private real dockerd and written
@@ -220,8 +221,9 @@ function countLines(path: string): number {
   }
 }
 
-// BENCH_ONLY=core, prevention, verification, renderer or patterns runs only that part
-// (core.json, prevention.json, verification.json, renderer.json, patterns.json).
+// BENCH_ONLY=core, prevention, verification, renderer, patterns or reconcile runs only that
+// part (core.json, prevention.json, verification.json, renderer.json, patterns.json,
+// reconcile.json).
 const only = process.env['BENCH_ONLY'];
 if (!only || only === 'core') await main();
 // After core: prevention.json sets its figures beside core.json's reactive ones.
@@ -229,3 +231,4 @@ if (!only || only === 'prevention') await runPreventionBench();
 if (!only || only === 'verification') await runVerificationBench();
 if (!only || only === 'renderer') await runRendererBench();
 if (!only || only === 'patterns') runPatternsBench();
+if (!only || only === 'reconcile') await runReconcileBench();

@@ -9,19 +9,28 @@ import {
   type AuthzDecision,
   type AuthzServer,
 } from '../engine/authz/authz-server.js';
+import { preventionRecord } from '../engine/authz/prevention-record.js';
 import { DEFAULT_SETTINGS, SETTINGS_FILE } from '../engine/store/settings-store.js';
 import { StoreBusyError } from '../engine/store/store-lock.js';
+import { RefusalSpool } from './standin-refusals.js';
 
 /**
  * The watchdog of `gatehouse daemon --authz-socket`: a small parent process that runs the real
  * daemon as its child and restarts it when it dies, because while dockerd is configured for the
  * plugin and nothing answers its socket, every Docker call fails after about 32 s. While the
  * child is down it answers the socket itself, refusing what the plugin decides (fail closed)
- * and passing everything else, so Docker never hangs.
+ * and passing everything else, so Docker never hangs. A new child takes the socket over only
+ * once it holds the config folder's lock and its decision log (see takeOverFromWatchdog), so
+ * every refusal is logged: the stand-in's are spooled and moved into the log by the child.
  */
 
 /** Set in the child's environment: it is supervised, so it runs the daemon itself. */
 export const SUPERVISED_ENV = 'GATEHOUSE_DAEMON_SUPERVISED';
+
+/** Child to watchdog, over the IPC channel: "I hold the lock and the log: stop answering". */
+const TAKE_OVER = 'gatehouse:take-over';
+/** Watchdog to child: the stand-in is closed; the socket is the child's to serve. */
+const RELEASED = 'gatehouse:released';
 
 export interface BackoffPolicy {
   /** Delay before the first restart. */
@@ -190,6 +199,7 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
     () => state,
     () => readEnforcement(options.configDir),
   );
+  const spool = new RefusalSpool(options.configDir);
 
   const closeFallback = async () => {
     const server = fallback;
@@ -206,20 +216,25 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
     finish(code);
   };
 
-  const spawnChild = async () => {
-    // The child's plugin server refuses a socket that something answers: hand it over by
-    // closing ours first. dockerd retries a refused connection (after 1 s, then 2 s, ...), so
-    // a Docker call in the short gap while the child starts is delayed, not failed.
-    await closeFallback();
+  const spawnChild = () => {
     if (stopping) return;
     const startedAt = Date.now();
     let lastError: string | undefined;
     let partial = '';
     const proc = spawn(options.command, options.args, {
       env: { ...(options.env ?? process.env), [SUPERVISED_ENV]: '1' },
-      stdio: ['ignore', 'inherit', 'pipe'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     child = proc;
+    // The stand-in answers until the child can log what it decides. The child's plugin server
+    // refuses a socket that something answers, so ours closes first; dockerd retries a refused
+    // connection (after 1 s, then 2 s, ...): a Docker call in the gap is delayed, not failed.
+    proc.on('message', (message) => {
+      if (message !== TAKE_OVER) return;
+      void closeFallback().then(() => {
+        if (proc.connected) proc.send(RELEASED);
+      });
+    });
     proc.stderr?.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -247,7 +262,7 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
       );
       void serveFallback().then((served) => {
         if (!served || stopping) return;
-        restartTimer = setTimeout(() => void spawnChild(), delay);
+        restartTimer = setTimeout(spawnChild, delay);
       });
     };
     proc.on('exit', (code, signal) => onExit(code, signal));
@@ -260,11 +275,23 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
   /** Answers the socket while the child is down; false when we give up. */
   const serveFallback = async (): Promise<boolean> => {
     if (stopping) return false;
+    // Still up: the child died before it took the socket over.
+    if (fallback) return true;
     try {
       fallback = await startAuthzServer({
         socketPath: options.socketPath,
         decider,
         standIn: () => daemonDown(state),
+        decided: (what, decision) => {
+          if (decision.allowed) return;
+          try {
+            spool.append(preventionRecord(what, decision));
+          } catch (error) {
+            err(
+              `gatehouse watchdog: a refusal could not be kept for the decision log: ${(error as Error).message}`,
+            );
+          }
+        },
       });
       if (!stopping) return true;
       await closeFallback(); // stopped while it started
@@ -296,8 +323,33 @@ export function runWatchdog(options: WatchdogOptions): Promise<number> {
 
   signals.on('SIGINT', stop);
   signals.on('SIGTERM', stop);
-  void spawnChild();
+  spawnChild();
   return done;
+}
+
+/**
+ * In the daemon, once it holds the config folder's lock and its decision log: asks its
+ * watchdog (if it has one) to close the stand-in, and resolves when it has, so the socket can
+ * be served. Unsupervised, or with the watchdog gone, at once.
+ */
+export function takeOverFromWatchdog(proc: NodeJS.Process = process): Promise<void> {
+  const send = proc.send?.bind(proc);
+  if (!send || !proc.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      proc.off('message', onMessage);
+      proc.off('disconnect', done);
+      // The channel has no other use: closed, it cannot keep this process alive.
+      if (proc.connected) proc.disconnect();
+      resolve();
+    };
+    const onMessage = (message: unknown) => {
+      if (message === RELEASED) done();
+    };
+    proc.on('message', onMessage);
+    proc.on('disconnect', done);
+    send(TAKE_OVER);
+  });
 }
 
 /**
@@ -317,7 +369,7 @@ export function outliveWatchdog(
 /**
  * How long a daemon serving the plugin keeps trying for the config folder's lock: a daemon
  * killed a moment ago leaves it until it is stale (15 s after its last refresh, which is at
- * most 5 s old). Meanwhile the plugin already answers with the policy.
+ * most 5 s old). Meanwhile the watchdog's stand-in answers, refusing what the plugin decides.
  */
 export const LOCK_PATIENCE_MS = 20_000;
 

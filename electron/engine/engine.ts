@@ -67,7 +67,15 @@ export interface EngineOptions {
   validators?: ValidatorRegistry;
   /** Default: the local Docker engine's insecure registries and certs.d CAs. */
   registry?: RegistryClientOptions;
+  /** How often running containers are reconciled (default RECONCILE_INTERVAL_MS). */
+  reconcileIntervalMs?: number;
 }
+
+/**
+ * How long a container whose events dockerd dropped can run before the guard decides on it
+ * anyway: the period of the reconciliation of running containers (one list call).
+ */
+export const RECONCILE_INTERVAL_MS = 5_000;
 
 export interface EngineEvents {
   decision: [DecisionRecord, ActionTimings];
@@ -111,6 +119,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   #ready = false;
   /** The unix socket this process serves the authorization plugin on, if it does. */
   #pluginSocket: string | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  /** The reconciliation in progress; another asked for meanwhile runs once after it. */
+  #reconciling: Promise<void> | undefined;
+  #reconcileAgain: Trigger | undefined;
 
   private constructor(readonly options: EngineOptions) {
     super();
@@ -194,6 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           : this.#guard.onRunning(event.containerId, event.action, event.receivedAt);
       done.catch((error: unknown) => this.emit('problem', error as Error));
     });
+    this.#monitor.on('lost', () => void this.reconcile('sweep:lost-event'));
     this.#monitor.on('subscribed', () => {
       this.#ready = false;
       void this.sweep('sweep:connected').then(() => {
@@ -207,12 +220,17 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.instances.adopt().catch((error: unknown) => this.emit('problem', error as Error));
     });
     this.#monitor.start();
+    const interval = this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS;
+    this.#reconcileTimer = setInterval(() => void this.reconcile('sweep:reconcile'), interval);
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
     this.#monitor.stop();
     this.#monitor.removeAllListeners();
     await this.instances.settled();
+    await this.#reconciling;
     await this.#sweeps;
     await this.#unlock?.();
     this.#unlock = undefined;
@@ -267,6 +285,42 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('swept', { trigger, containers, durationMs: performance.now() - started });
     } catch (error) {
       this.emit('problem', new Error(`sweep failed: ${(error as Error).message}`));
+    }
+  }
+
+  /**
+   * Decides on the running containers not yet decided (events lost): one list call. Not in the
+   * sweep queue, so a long sweep cannot hold it back; the guard acts on a container one task at
+   * a time either way. Skipped while not connected: the reconnect sweeps everything.
+   */
+  reconcile(trigger: Trigger): Promise<void> {
+    if (this.#reconciling) {
+      this.#reconcileAgain = trigger;
+      return this.#reconciling;
+    }
+    this.#reconciling = this.#reconcileOnce(trigger).finally(() => {
+      this.#reconciling = undefined;
+      const again = this.#reconcileAgain;
+      this.#reconcileAgain = undefined;
+      if (again) void this.reconcile(again);
+    });
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(trigger: Trigger): Promise<void> {
+    const running = this.#reconcileTimer !== undefined; // started, and not stopped since
+    if (!running || !this.#policy.enabled || this.#monitor.state.state !== 'connected') return;
+    const started = performance.now();
+    try {
+      const { decided } = await this.#guard.reconcile(trigger);
+      if (decided > 0)
+        this.emit('swept', {
+          trigger,
+          containers: decided,
+          durationMs: performance.now() - started,
+        });
+    } catch (error) {
+      this.emit('problem', new Error(`reconciliation failed: ${(error as Error).message}`));
     }
   }
 

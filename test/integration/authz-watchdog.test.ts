@@ -1,7 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEventMessage } from '../../electron/engine/api/api-events.js';
@@ -128,8 +136,8 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
     const meanwhile = await run('wd/unknown:1');
     expect(meanwhile.code).toBe(125);
     expect(meanwhile.stderr).toContain(`authorization denied by plugin ${name}: gatehouse: `);
-    // The new child serves the plugin at once and waits for the lock the killed one left
-    // (until it is stale, up to 15 s) instead of failing after 9 s and restarting again.
+    // The new child waits for the lock the killed one left (until it is stale, up to 15 s)
+    // instead of failing after 9 s and restarting again; the stand-in answers meanwhile.
     await readyTimes(2);
     expect(count('restarting it in'), out).toBe(1);
     expect(out).toMatch(
@@ -145,10 +153,58 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
     expect(refused.stderr).toContain('not on the allowlist');
   });
 
+  it('logs every stand-in refusal exactly once, from the restarted daemon, which serves the plugin only once it holds the log', async () => {
+    const killed = childPid();
+    const name = `standin-${randomBytes(4).toString('hex')}`;
+    const logged = () =>
+      readFileSync(join(configDir, 'decisions.jsonl'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(`"containerName":"${name}"`));
+    const from = out.length;
+    const readies = count('gatehouse ready');
+    process.kill(killed, 'SIGKILL');
+    const refused = await timed(
+      8_000,
+      ...['run', '--rm', '--network', 'none', '--name', name, 'wd/unknown:1', 'echo', 'RAN'],
+    );
+    expect(refused.code).toBe(125);
+    // The stand-in's refusal ("restarting", or "cannot start" after two quick deaths in a row).
+    expect(refused.stderr).toMatch(
+      /gatehouse: image wd\/unknown:1 may not create a container now: Gatehouse's daemon .*the last run was killed by SIGKILL/,
+    );
+    await waitFor('the new daemon to serve the plugin', async () =>
+      out.slice(from).includes('gatehouse authz: serving'),
+    );
+    // Its guard watched Docker (after taking the lock) before its plugin answered.
+    const since = out.slice(from);
+    expect(since.indexOf('docker: connected')).toBeGreaterThanOrEqual(0);
+    expect(since.indexOf('docker: connected')).toBeLessThan(
+      since.indexOf('gatehouse authz: serving'),
+    );
+    const records = logged().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toEqual([
+      expect.objectContaining({
+        containerName: name,
+        imageRef: 'wd/unknown:1',
+        decision: 'prevented',
+        trigger: 'authz:create',
+        reason: expect.stringContaining('the last run was killed by SIGKILL'),
+      }),
+    ]);
+    // Moved, not copied: another restart does not log it again.
+    await readyTimes(readies + 1);
+    process.kill(childPid(), 'SIGKILL');
+    await readyTimes(readies + 2);
+    expect(out.slice(from).split('gatehouse authz: serving')).toHaveLength(3);
+    expect(logged()).toHaveLength(1);
+    expect(readdirSync(configDir).filter((f) => f.startsWith('standin-refusals'))).toEqual([]);
+  });
+
   it('answers for a daemon that cannot start (corrupt settings): docker ps works, runs are refused naming the problem', async () => {
     const settings = join(configDir, SETTINGS_FILE);
     const good = readFileSync(settings, 'utf8');
     const restarts = count('restarting it in');
+    const readies = count('gatehouse ready');
     writeFileSync(settings, '{"schemaVersion": 1, "enforcement": ');
     try {
       process.kill(childPid(), 'SIGKILL');
@@ -180,7 +236,7 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
       writeFileSync(settings, good);
     }
     // Fixed: the next restart (at most 5 s away) serves the engine's policy again.
-    await readyTimes(3);
+    await readyTimes(readies + 1);
     expect((await run('wd/allowed:1')).stdout.trim()).toBe('RAN');
   });
 
@@ -237,10 +293,11 @@ describe('the watchdog of gatehouse daemon --authz-socket', () => {
   });
 
   it('a daemon whose watchdog was killed outright keeps serving, even once it writes to stderr', async () => {
+    const readies = count('gatehouse ready');
     watchdog = spawnDaemon(configDir, dockerd.host, ['--authz-socket', socketPath], (text) => {
       out += text;
     });
-    await readyTimes(4);
+    await readyTimes(readies + 1);
     await importImage(dockerd, 'wd/other:1');
     await install('wd/other:1');
     const orphan = childPid();

@@ -16,7 +16,13 @@ import { displayText } from '../../../shared/display-text.js';
 import { formatDecision, shown } from '../output.js';
 import { startAuthzServer, type AuthzServer } from '../../engine/authz/authz-server.js';
 import { EngineAuthzDecider } from '../../engine/authz/engine-decider.js';
-import { LOCK_PATIENCE_MS, startWhenUnlocked } from '../daemon-watchdog.js';
+import {
+  LOCK_PATIENCE_MS,
+  startWhenUnlocked,
+  SUPERVISED_ENV,
+  takeOverFromWatchdog,
+} from '../daemon-watchdog.js';
+import { drainRefusals } from '../standin-refusals.js';
 
 export interface DaemonOptions {
   /** Also serve the UI in a browser on 127.0.0.1, on this port (0: a free one). */
@@ -61,38 +67,41 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       shown`gatehouse ready: watching ${engine.host.url} (enforcement ${enforcement.enabled ? 'on' : 'off'}, mode ${enforcement.mode}, config ${ctx.configDir})`,
     );
   });
-  // The plugin first: while dockerd is configured for it and it is not up, every Docker call
-  // (the engine's own included) waits ~32 s. It needs the policy only, not the running engine.
+  // The desktop app running its own engine on the folder makes way and becomes our face.
+  const handover = await requestHandover(controlSocketPath(ctx.configDir));
+  if (handover === 'refused')
+    throw new Error(
+      `another gatehouse daemon runs on ${ctx.configDir} (it answers on its control socket); stop it first`,
+    );
+  if (handover === 'granted')
+    say("gatehouse: the desktop app hands the config folder over and becomes this daemon's face");
+  // Wait for the lock the app releases, or (with the plugin served) the one a killed daemon
+  // left until it is stale (the watchdog restarts it, and its stand-in answers meanwhile).
+  const patience = options.authzSocket || handover === 'granted' ? LOCK_PATIENCE_MS : 0;
+  await startWhenUnlocked(() => engine.start(), patience);
+  // The plugin only now, with the lock and the decision log held: every refusal it makes is
+  // logged, and so are the watchdog stand-in's, moved from its spool first.
   let authz: AuthzServer | undefined;
   if (options.authzSocket !== undefined) {
-    authz = await startAuthzServer({
-      socketPath: options.authzSocket,
-      decider: new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine)),
-      // A refusal becomes a `prevented` record, printed by the 'decision' listener above.
-      decided: (what, decision) => engine.recordPrevention(what, decision),
-    });
+    try {
+      if (supervised()) await watching(engine);
+      await takeOverFromWatchdog();
+      drainStandInRefusals(engine, ctx.configDir, say);
+      authz = await startAuthzServer({
+        socketPath: options.authzSocket,
+        decider: new EngineAuthzDecider(engine.docker, engine, preventionAsk(engine)),
+        // A refusal becomes a `prevented` record, printed by the 'decision' listener above.
+        decided: (what, decision) => engine.recordPrevention(what, decision),
+      });
+    } catch (error) {
+      await engine.stop();
+      throw error;
+    }
     engine.markPreventionServed(authz.socketPath);
     say(shown`gatehouse authz: serving the authorization plugin on ${authz.socketPath}`);
     const { plugin } = engine.status().prevention;
     if (plugin.state === 'unsupported')
       process.stderr.write(shown`gatehouse authz: ${plugin.reason}` + '\n');
-  }
-  try {
-    // The desktop app running its own engine on the folder makes way and becomes our face.
-    const handover = await requestHandover(controlSocketPath(ctx.configDir));
-    if (handover === 'refused')
-      throw new Error(
-        `another gatehouse daemon runs on ${ctx.configDir} (it answers on its control socket); stop it first`,
-      );
-    if (handover === 'granted')
-      say("gatehouse: the desktop app hands the config folder over and becomes this daemon's face");
-    // Wait for the lock the app releases, or (with the plugin served) the one a killed daemon
-    // left until it is stale (the watchdog restarts it).
-    const patience = options.authzSocket || handover === 'granted' ? LOCK_PATIENCE_MS : 0;
-    await startWhenUnlocked(() => engine.start(), patience);
-  } catch (error) {
-    await authz?.close();
-    throw error;
   }
   const handlers = engineHandlers(engine);
   let server: Server | undefined;
@@ -122,11 +131,47 @@ export async function runDaemon(ctx: CliContext, options: DaemonOptions = {}): P
       stopping = true;
       control.close();
       control.closeAllConnections();
-      void Promise.all([ui?.close(), authz?.close(), engine.stop()]).then(() => resolve());
+      // The plugin last: the engine's own Docker calls in flight (a sweep, a reconciliation)
+      // are authorized by it, and would wait ~32 s for an answer without it.
+      void Promise.all([ui?.close(), engine.stop()])
+        .then(() => authz?.close())
+        .then(() => resolve());
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+}
+
+/** Run by the watchdog, whose stand-in answers (and passes Docker's other calls) meanwhile. */
+function supervised(): boolean {
+  return process.env[SUPERVISED_ENV] !== undefined && process.connected === true;
+}
+
+/**
+ * Resolves once the engine watches Docker's events and has swept once. Taking the socket over
+ * cuts the calls in flight through the stand-in (dockerd then retries them with an empty body,
+ * which the plugin refuses): the engine's own subscription and first sweep must not be those.
+ */
+function watching(engine: Engine): Promise<void> {
+  if (engine.ready) return Promise.resolve();
+  return new Promise((resolve) => engine.once('ready', () => resolve()));
+}
+
+/**
+ * The watchdog stand-in's refusals into the log. A failure to write is reported, not fatal (as
+ * for the plugin's own refusals): what was not moved stays spooled for the next start.
+ */
+function drainStandInRefusals(engine: Engine, configDir: string, say: (line: string) => void) {
+  try {
+    drainRefusals(configDir, (record) => {
+      engine.log.append(record);
+      say(formatDecision(record));
+    });
+  } catch (error) {
+    process.stderr.write(
+      `gatehouse: could not move the watchdog's refusals into the decision log: ${(error as Error).message}\n`,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { ConnectionState } from '../../../shared/api/schemas.js';
+import { EventLineSplitter } from './event-lines.js';
 
 /** Container events that mean a container is about to run, or just began to. */
 export const WATCHED_ACTIONS = ['create', 'start', 'unpause', 'restart'] as const;
@@ -27,6 +28,8 @@ interface MonitorEvents {
   state: [ConnectionState];
   /** Subscribed to events (again): the engine sweeps now, so nothing started in between slips by. */
   subscribed: [];
+  /** The stream carried something that may have been a watched event but was not read: catch up. */
+  lost: [reason: string];
 }
 
 export interface Backoff {
@@ -96,15 +99,11 @@ export class EventMonitor extends EventEmitter<MonitorEvents> {
       return;
     }
     this.#stream = stream;
-    let buffered = '';
+    const lines = new EventLineSplitter();
     stream.on('data', (chunk: Buffer) => {
-      // Events are JSON objects one per line; a chunk may end mid-line.
-      buffered += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line) this.#dispatch(line);
+      for (const line of lines.push(chunk)) {
+        if (line.kind === 'line') this.#dispatch(line.text);
+        else this.emit('lost', `an event of ${line.bytes} bytes was too large to read`);
       }
     });
     const ended = (error?: unknown) => {
@@ -129,6 +128,7 @@ export class EventMonitor extends EventEmitter<MonitorEvents> {
     try {
       json = JSON.parse(line);
     } catch {
+      this.emit('lost', 'an event was not valid JSON');
       return;
     }
     const parsed = eventSchema.safeParse(json);

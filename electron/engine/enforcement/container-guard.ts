@@ -64,6 +64,11 @@ export class ContainerGuard {
   readonly #queue = new Map<string, Promise<void>>();
   /** The last decision logged per container, so sweeps do not repeat unchanged ones. */
   readonly #lastLogged = new Map<string, string>();
+  /**
+   * Running containers already decided, with the image and policy they were decided under:
+   * reconciliation decides only the others (an event lost, a policy changed since).
+   */
+  readonly #decided = new Map<string, { imageId: string; policy: GuardPolicy }>();
 
   constructor(
     private readonly docker: Docker,
@@ -108,6 +113,27 @@ export class ContainerGuard {
   }
 
   /**
+   * Catches what the event stream missed (dockerd drops events for a slow subscriber without a
+   * word): lists the running containers, one call, and decides on each one not yet decided for
+   * its image under the current policy. Returns how many ran and how many it decided.
+   */
+  async reconcile(trigger: Trigger): Promise<{ running: number; decided: number }> {
+    const running = await this.docker.listContainers({ filters: { status: ['running'] } });
+    const ids = new Set(running.map((c) => c.Id));
+    // Bounded by what runs: a container that no longer runs is decided again if it runs again.
+    for (const id of this.#decided.keys()) if (!ids.has(id)) this.#decided.delete(id);
+    const policy = this.hooks.policy();
+    const undecided = running.filter((c) => {
+      const decided = this.#decided.get(c.Id);
+      return decided?.imageId !== c.ImageID || decided.policy !== policy;
+    });
+    await mapLimit(undecided, SWEEP_CONCURRENCY, (c) =>
+      this.#serialised(c.Id, () => this.#enforce(this.#factsOf(c), trigger, false)),
+    );
+    return { running: running.length, decided: undecided.length };
+  }
+
+  /**
    * Decides on every container without acting (`gatehouse check`); with `allowlist`, under
    * that one instead of the current one (what a change would do, before it is made).
    */
@@ -139,13 +165,21 @@ export class ContainerGuard {
     if (!policy.enabled) return;
     const { image, verdict } = await this.#decide(facts, policy.allowlist, true);
     const quarantined = policy.quarantine[facts.id];
+    // Only what is left running is remembered: a container stopped or removed here that runs
+    // again is decided again.
+    const settled = () => {
+      if (facts.running) this.#decided.set(facts.id, { imageId: facts.imageId, policy });
+    };
+    this.#decided.delete(facts.id);
     if (verdict.allowed) {
       if (quarantined) await this.#release(facts.id, quarantined);
       this.#log(facts, image, 'allowed', verdict, trigger, fromEvent || !!quarantined, { eventAt });
+      settled();
       return;
     }
     if (policy.mode === 'audit') {
       this.#log(facts, image, 'audited', verdict, trigger, fromEvent, { eventAt });
+      settled();
       return;
     }
     if (policy.mode === 'quarantine' && quarantined && !facts.running) return;

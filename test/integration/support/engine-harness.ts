@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Mode } from '../../../shared/api/schemas.js';
-import { Engine } from '../../../electron/engine/engine.js';
+import { Engine, type EngineOptions } from '../../../electron/engine/engine.js';
 import { DEFAULT_SETTINGS, SettingsStore } from '../../../electron/engine/store/settings-store.js';
 import type { Backoff } from '../../../electron/engine/docker/event-monitor.js';
 
@@ -28,8 +28,14 @@ export async function startEngine(
   configDir: string,
   dockerHost: string,
   backoff?: Backoff,
+  options: Partial<EngineOptions> = {},
 ): Promise<Engine> {
-  const engine = Engine.open({ configDir, dockerHost, ...(backoff ? { backoff } : {}) });
+  const engine = Engine.open({
+    ...options,
+    configDir,
+    dockerHost,
+    ...(backoff ? { backoff } : {}),
+  });
   const ready = once(engine, 'ready');
   await engine.start();
   await ready;

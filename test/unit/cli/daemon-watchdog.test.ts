@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
   SUPERVISED_ENV,
   type ChildState,
 } from '../../../electron/cli/daemon-watchdog.js';
+import { SPOOL_FILE } from '../../../electron/cli/standin-refusals.js';
 import { probePlugin } from '../../../electron/engine/authz/authz-install.js';
 import { startAuthzServer } from '../../../electron/engine/authz/authz-server.js';
 import { DEFAULT_SETTINGS, SETTINGS_FILE } from '../../../electron/engine/store/settings-store.js';
@@ -257,6 +258,59 @@ describe('runWatchdog (with a small node script as the daemon)', () => {
     w.signals.emit('SIGTERM', 'SIGTERM');
     expect(await w.done).toBe(0);
     expect(await probePlugin(socketPath)).toBeDefined();
+  });
+
+  it('keeps its stand-in up, spooling refusals, until a new child takes the socket over', async () => {
+    const d = tempDir();
+    const socketPath = join(d, 'authz.sock');
+    writeFileSync(
+      join(d, SETTINGS_FILE),
+      JSON.stringify({ ...DEFAULT_SETTINGS, enforcement: { enabled: true, mode: 'enforce' } }),
+    );
+    const started = join(d, 'started');
+    const go = join(d, 'go');
+    // The first run fails at once; the next waits for "go", then takes over as the daemon does.
+    const w = watch(
+      `const fs = require('fs');
+       if (!fs.existsSync(${JSON.stringify(started)})) { fs.writeFileSync(${JSON.stringify(started)}, ''); process.exit(1); }
+       process.on('message', (m) => { if (m === 'gatehouse:released') { console.log('released'); process.disconnect(); } });
+       const wait = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(wait); process.send('gatehouse:take-over'); } }, 10);
+       process.on('SIGTERM', () => process.exit(0));
+       setInterval(() => {}, 1000);`,
+      socketPath,
+    );
+    try {
+      let answer: { Allow: boolean; Msg: string } | undefined;
+      await until('the stand-in to answer', async () => {
+        answer = await askCreate(socketPath, 'team/app:1').catch(() => undefined);
+        return answer !== undefined;
+      });
+      expect(answer?.Allow).toBe(false);
+      // The second child runs, and the stand-in still answers: it has not taken over yet.
+      await until(
+        'the second child',
+        () => w.lines.filter((l) => l.includes('started the daemon')).length === 2,
+      );
+      expect((await askCreate(socketPath, 'team/other:1')).Allow).toBe(false);
+      writeFileSync(go, '');
+      // Asked without a create, which the stand-in would refuse and spool.
+      await until(
+        'the stand-in to close',
+        async () => (await probePlugin(socketPath)) !== undefined,
+      );
+      const spooled = readFileSync(join(d, SPOOL_FILE), 'utf8').trim().split('\n');
+      expect(spooled.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({
+          imageRef: 'team/app:1',
+          decision: 'prevented',
+          trigger: 'authz:create',
+        }),
+        expect.objectContaining({ imageRef: 'team/other:1', decision: 'prevented' }),
+      ]);
+    } finally {
+      w.signals.emit('SIGTERM', 'SIGTERM');
+    }
+    expect(await w.done).toBe(0);
   });
 
   it('forwards SIGTERM to a running child and exits as it does, without restarting it', async () => {
