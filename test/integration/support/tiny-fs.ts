@@ -25,6 +25,7 @@ export function mountTinyFs(size: string): TinyFs {
   } catch (error) {
     throw new Error(
       `cannot mount a ${size} tmpfs on ${dir} (these tests need root): ${(error as Error).message}`,
+      { cause: error },
     );
   }
   const unmount = () => {
