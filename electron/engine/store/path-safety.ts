@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
 /**
@@ -7,9 +8,10 @@ import { dirname } from 'node:path';
  * first and receive what the CLI sends (registry passwords); one who owns a plugin socket can
  * answer dockerd's questions with "allow". So such a path is refused, never used.
  *
- * The rule: the path is owned by this user or by root, and no one else can write it. A folder
- * on the way to it may be writable by others only with the sticky bit (like /tmp), where they
- * cannot rename or remove what is not theirs.
+ * The rule: the path is owned by this user or by root, and no one else can write it (group
+ * write counts only for a group this user does not have to themselves). A folder on the way to
+ * it may be writable by others only with the sticky bit (like /tmp), where they cannot rename
+ * or remove what is not theirs.
  */
 export class UnsafePathError extends Error {
   constructor(message: string) {
@@ -24,8 +26,47 @@ export function trustedOwners(extra: number[] = []): Set<number> {
   return new Set([0, ...(uid === undefined ? [] : [uid]), ...extra]);
 }
 
-const WRITE_BY_OTHERS = 0o022;
+const OTHER_WRITE = 0o002;
+const GROUP_WRITE = 0o020;
 const STICKY = 0o1000;
+
+let privateGroups: Map<number, boolean> | undefined;
+
+/**
+ * Whether a group is this user's alone: their primary group, with no other member in
+ * /etc/group and no other user's primary group in /etc/passwd. Debian and Ubuntu give each
+ * user such a group and a umask of 002, so their folders are group-writable and still private;
+ * a shared primary group (such as `users`) is not.
+ */
+function isPrivateGroup(gid: number): boolean {
+  privateGroups ??= new Map();
+  const known = privateGroups.get(gid);
+  if (known !== undefined) return known;
+  let answer = false;
+  try {
+    const me = userInfo().username;
+    if (gid === process.getgid?.()) {
+      const entries = (file: string) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .map((line) => line.split(':'));
+      const group = entries('/etc/group').find((f) => Number(f[2]) === gid);
+      const members = (group?.[3] ?? '').split(',').filter((m) => m && m !== me);
+      const sharers = entries('/etc/passwd').filter((f) => Number(f[3]) === gid && f[0] !== me);
+      answer = group !== undefined && members.length === 0 && sharers.length === 0;
+    }
+  } catch {
+    answer = false; // cannot tell: not private
+  }
+  privateGroups.set(gid, answer);
+  return answer;
+}
+
+function writableByOthers(st: Stats): boolean {
+  return (
+    (st.mode & OTHER_WRITE) !== 0 || ((st.mode & GROUP_WRITE) !== 0 && !isPrivateGroup(st.gid))
+  );
+}
 
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
 
@@ -46,7 +87,7 @@ export function assertPrivate(what: string, path: string, owners = trustedOwners
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st) return;
   if (!owners.has(st.uid)) throw new UnsafePathError(ownerProblem(what, path, st));
-  if (st.mode & WRITE_BY_OTHERS)
+  if (writableByOthers(st))
     throw new UnsafePathError(
       `${what} ${path} can be written by other users (mode ${octal(st.mode)}): they could change Gatehouse's policy or pose as its engine. Fix it with: chmod ${st.isDirectory() ? '700' : '600'} '${path}'`,
     );
@@ -70,7 +111,7 @@ export function assertPrivateFolder(what: string, dir: string, owners = trustedO
     const st = lstatSync(parent);
     if (!owners.has(st.uid))
       throw new UnsafePathError(ownerProblem(`the folder above ${dir},`, parent, st));
-    if (st.mode & WRITE_BY_OTHERS && !(st.mode & STICKY))
+    if (writableByOthers(st) && !(st.mode & STICKY))
       throw new UnsafePathError(
         `the folder ${parent} above ${dir} can be written by other users (mode ${octal(st.mode)}): they could replace ${dir}. Fix it with: chmod go-w '${parent}' (or chmod +t for a shared folder like /tmp), or use another folder`,
       );

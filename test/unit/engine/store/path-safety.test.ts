@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,14 +20,24 @@ describe('path safety', () => {
 
   it('refuses a folder or file others can write, with the chmod that fixes it', () => {
     const dir = base();
-    chmodSync(dir, 0o770);
+    chmodSync(dir, 0o777);
     expect(() => assertPrivateFolder('the config folder', dir)).toThrow(
-      `the config folder ${dir} can be written by other users (mode 0770): they could change Gatehouse's policy or pose as its engine. Fix it with: chmod 700 '${dir}'`,
+      `the config folder ${dir} can be written by other users (mode 0777): they could change Gatehouse's policy or pose as its engine. Fix it with: chmod 700 '${dir}'`,
     );
     const file = join(base(), 'settings.json');
-    writeFileSync(file, '{}', { mode: 0o666 });
+    writeFileSync(file, '{}');
     chmodSync(file, 0o666);
     expect(() => assertPrivate('the settings file', file)).toThrow(/chmod 600/);
+  });
+
+  it("group write counts only for a group that is not this user's alone", () => {
+    const dir = base();
+    chmodSync(dir, 0o770);
+    // Our own primary group, with no other member (as Debian gives each user): private.
+    expect(() => assertPrivateFolder('the config folder', dir)).not.toThrow();
+    // A group we are not the only one in (here: one we are not in at all): not private.
+    chownSync(dir, process.getuid?.() ?? 0, 54_321);
+    expect(() => assertPrivateFolder('the config folder', dir)).toThrow(/mode 0770/);
   });
 
   it('refuses a folder below one others can write without the sticky bit; /tmp-like is fine', () => {
