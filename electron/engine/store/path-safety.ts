@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -84,8 +84,11 @@ function ownerProblem(what: string, path: string, st: Stats): string {
  */
 export function assertPrivate(what: string, path: string, owners = trustedOwners()): void {
   if (process.platform === 'win32') return;
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (!st) return;
+  const link = lstatSync(path, { throwIfNoEntry: false });
+  if (!link) return;
+  if (!owners.has(link.uid)) throw new UnsafePathError(ownerProblem(what, path, link));
+  // A link's own mode is always 0777 and means nothing: what it points at is what is written.
+  const st = link.isSymbolicLink() ? statSync(path) : link;
   if (!owners.has(st.uid)) throw new UnsafePathError(ownerProblem(what, path, st));
   if (writableByOthers(st))
     throw new UnsafePathError(

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,18 @@ describe('path safety', () => {
     const me = process.getuid?.() ?? 0;
     expect(() => assertPrivate('the control socket', file, new Set([me + 12345]))).toThrow(
       `belongs to user ${me}`,
+    );
+  });
+
+  it('judges a link by what it points at (a link itself is always mode 0777)', () => {
+    const dir = base();
+    const target = join(dir, 'real.json');
+    writeFileSync(target, '{}', { mode: 0o600 });
+    symlinkSync(target, join(dir, 'settings.json'));
+    expect(() => assertPrivate('the settings file', join(dir, 'settings.json'))).not.toThrow();
+    chmodSync(target, 0o666);
+    expect(() => assertPrivate('the settings file', join(dir, 'settings.json'))).toThrow(
+      /mode 0666/,
     );
   });
 });
