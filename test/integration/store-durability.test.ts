@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, watch, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -110,6 +110,7 @@ describe('a CLI writer killed at random moments', () => {
     while (killed.size < 20) killed.add(Math.floor(Math.random() * writes));
     const acknowledged: string[] = [];
     let killedAfterAck = 0;
+    let killedHolding = 0;
     // A killed run is cut somewhere within a normal run's length, measured as we go.
     let typicalMs = 1_500;
 
@@ -129,11 +130,22 @@ describe('a CLI writer killed at random moments', () => {
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const started = performance.now();
-      const timer = killed.has(i)
-        ? setTimeout(() => child.kill('SIGKILL'), Math.random() * typicalMs)
-        : undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const kill = (withinMs: number) =>
+        (timer = setTimeout(() => child.kill('SIGKILL'), Math.random() * withinMs));
+      // Half the kills at any moment of a run (mostly Node starting up), half while the run
+      // holds the folder's lock and writes, where a kill leaves a lock and a temp file behind.
+      const watcher =
+        killed.has(i) && i % 2 === 1
+          ? watch(configDir, (_, name) => {
+              if (name === 'gatehouse.lock' && !timer) kill(30);
+            })
+          : undefined;
+      if (killed.has(i) && !watcher) kill(typicalMs);
       const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
       clearTimeout(timer);
+      watcher?.close();
+      if (signal !== null && existsSync(join(configDir, 'gatehouse.lock'))) killedHolding++;
       if (signal === null) {
         expect({ i, code, stderr }).toEqual({ i, code: 0, stderr: '' });
         typicalMs = performance.now() - started;
@@ -149,7 +161,7 @@ describe('a CLI writer killed at random moments', () => {
     }
     expect(acknowledged.length).toBeGreaterThanOrEqual(writes - killed.size);
     console.log(
-      `kill test: ${killed.size} runs killed, ${killedAfterAck} of them after acknowledging, ${acknowledged.length} of ${writes} adds acknowledged`,
+      `kill test: ${killed.size} runs chosen for a kill, ${killedHolding} killed holding the lock, ${killedAfterAck} killed after acknowledging, ${acknowledged.length} of ${writes} adds acknowledged`,
     );
   }, 900_000);
 });
