@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from './durable-write.js';
 import { openPrivateFolder } from './path-safety.js';
@@ -40,13 +40,18 @@ export function processStartTime(pid: number): string | undefined {
 /** The locks this process holds, by nonce: a lock naming our pid but none of these is a dead namesake's. */
 const heldHere = new Set<string>();
 
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function isAlive(holder: Holder): boolean {
   if (holder.pid === process.pid) return heldHere.has(holder.nonce);
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!exists(holder.pid)) return false;
   const start = processStartTime(holder.pid);
   return holder.start === undefined || start === undefined || start === holder.start;
 }
@@ -134,6 +139,17 @@ function takeOverOldStyle(lockPath: string): Attempt {
   return { taken: false };
 }
 
+/** A temp file of writeFileDurably or of this lock, named with the pid of its writer. */
+const LEFTOVER = /^(?:\..+|gatehouse\.lock(?:\.dead)?)\.(\d+)\.[0-9a-f]{12}(?:\.tmp)?$/;
+
+/** Removes what killed writers left (their pid is gone); run once the folder is ours. */
+function removeLeftovers(configDir: string): void {
+  for (const name of readdirSync(configDir)) {
+    const pid = LEFTOVER.exec(name)?.[1];
+    if (pid && !exists(Number(pid))) rmSync(join(configDir, name), { force: true });
+  }
+}
+
 export async function lockStore(
   configDir: string,
   opts: { wait: boolean; onLost?: (error: Error) => void },
@@ -152,6 +168,7 @@ export async function lockStore(
     const attempt = tryTake(lockPath, ownText);
     if (attempt.taken) {
       heldHere.add(own.nonce);
+      removeLeftovers(configDir);
       break;
     }
     // A dead holder or a release in between is retried at once; a live holder is waited for.
