@@ -464,20 +464,21 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   recordPrevention(what: DecidedRequest, decision: AuthzDecision): DecisionRecord {
     const record = preventionRecord(what, decision);
-    try {
-      this.#record(record);
-    } catch (error) {
-      this.emit(
-        'problem',
-        new Error(`could not record a prevention: ${(error as Error).message}`, { cause: error }),
-      );
-    }
+    this.#record(record, {}, 'a prevention');
     return record;
   }
 
   /** Every decision: in the log first, remembered per container, then told to the faces. */
-  #record(record: DecisionRecord, timings: ActionTimings = {}): void {
-    this.log.append(record);
+  #record(record: DecisionRecord, timings: ActionTimings = {}, what = 'a decision'): void {
+    try {
+      this.log.append(record);
+    } catch (error) {
+      // Never thrown at the guard or the plugin: the decision stands, the log missed it.
+      this.emit(
+        'problem',
+        new Error(`could not record ${what}: ${(error as Error).message}`, { cause: error }),
+      );
+    }
     if (record.containerId) {
       this.#lastDecision.delete(record.containerId);
       this.#lastDecision.set(record.containerId, record);

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { PROBE_PARAM, PROBE_SEEN_PATH, WHO_PATH } from './authz-server.js';
 import { preventionUnsupported } from './prevention-support.js';
+import { writeFileDurably } from '../store/durable-write.js';
+import { assertPrivate, assertPrivateFolder, trustedOwners } from '../store/path-safety.js';
 
 /**
  * `gatehouse authz install | uninstall | status` on Linux: the plugin spec file, the
@@ -75,9 +77,24 @@ export function readDaemonConfig(path: string): DaemonConfig | undefined {
 
 function writeAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.gatehouse-${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, path);
+  writeFileDurably(path, text, 0o644); // dockerd's files are world-readable, as dockerd keeps them
+}
+
+/**
+ * Why the plugin socket cannot be trusted, or undefined: it must belong to root, to this user,
+ * or to the one who ran us through sudo (the daemon's user), in a folder no one else can write.
+ * Otherwise another user may have bound it first with a server that allows everything.
+ */
+export function untrustedSocket(socketPath: string): string | undefined {
+  const sudoUid = Number(process.env['SUDO_UID']);
+  const owners = trustedOwners(Number.isInteger(sudoUid) ? [sudoUid] : []);
+  try {
+    assertPrivateFolder("the plugin socket's folder", dirname(socketPath), owners);
+    assertPrivate('the plugin socket', socketPath, owners);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export function findDockerdPid(explicit?: number): number {
@@ -151,6 +168,11 @@ export async function installAuthz(
 ): Promise<string[]> {
   const unsupported = preventionUnsupported(process.platform, options.dockerHost);
   if (unsupported) throw new AuthzSetupError(unsupported);
+  const untrusted = untrustedSocket(options.socketPath);
+  if (untrusted)
+    throw new AuthzSetupError(
+      `${untrusted}. dockerd would take its answers as the policy; nothing was changed`,
+    );
   const problem = await probePlugin(options.socketPath);
   if (problem && !options.force)
     throw new AuthzSetupError(
@@ -215,7 +237,7 @@ export async function authzStatus(options: AuthzInstallOptions): Promise<AuthzSt
   const socket = specSocket(spec);
   const config = readDaemonConfig(options.daemonConfig);
   const socketPath = socket ?? options.socketPath;
-  const problem = await probePlugin(socketPath);
+  const problem = untrustedSocket(socketPath) ?? (await probePlugin(socketPath));
   const standIn = problem === undefined ? await whoAnswers(socketPath) : undefined;
   return {
     name: options.name,

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AllowedBy } from '../../../shared/api/schemas.js';
+import { assertPrivate, assertPrivateFolder } from '../store/path-safety.js';
 import {
   ACTIVATE_PATH,
   AUTHZ_REQ_PATH,
@@ -98,7 +99,10 @@ export async function startAuthzServer(options: AuthzServerOptions): Promise<Aut
   });
   // dockerd keeps plugin connections open; idle ones must not hold a close() forever.
   server.keepAliveTimeout = 30_000;
-  await mkdir(dirname(options.socketPath), { recursive: true });
+  await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o700 });
+  // dockerd takes whatever answers on this path as the policy: no other user may bind it first.
+  assertPrivateFolder("the authorization plugin socket's folder", dirname(options.socketPath));
+  assertPrivate('the authorization plugin socket', options.socketPath);
   if (await answers(options.socketPath))
     throw new Error(
       `${options.socketPath} is in use: another process serves it (another gatehouse daemon?)`,

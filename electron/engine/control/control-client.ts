@@ -4,6 +4,7 @@ import type { ApiChannel, ApiRequest, ApiResult } from '../../../shared/api/chan
 import { parseApiEventMessage, type ApiEventMessage } from '../api/api-events.js';
 import { ApiError } from '../api/api-handlers.js';
 import { EVENTS_PATH, HANDOVER_PATH } from './control-server.js';
+import { assertSafeControlSocket } from './control-socket.js';
 
 /** Thrown when no engine listens on the control socket, so the CLI works on the store itself. */
 export class NoEngineError extends Error {}
@@ -30,6 +31,7 @@ export function callEngine<K extends ApiChannel>(
   timeoutMs = 120_000,
 ): Promise<ApiResult<K>> {
   return new Promise((resolve, reject) => {
+    assertSafeControlSocket(socketPath); // nothing is sent to a socket another user could own
     const req = request(
       {
         socketPath,
@@ -93,6 +95,12 @@ export function followEngineEvents(
     ended = true;
     handlers.onEnd(reason);
   };
+  try {
+    assertSafeControlSocket(socketPath);
+  } catch (error) {
+    end((error as Error).message);
+    return { close() {} };
+  }
   const req = request({ socketPath, path: EVENTS_PATH, method: 'GET', agent: false }, (res) => {
     if (res.statusCode !== 200) {
       res.resume();
@@ -129,6 +137,7 @@ export function followEngineEvents(
  */
 export function requestHandover(socketPath: string): Promise<'granted' | 'refused' | 'none'> {
   return new Promise((resolve, reject) => {
+    assertSafeControlSocket(socketPath);
     const req = request(
       { socketPath, path: HANDOVER_PATH, method: 'POST', agent: false },
       (res) => {

@@ -7,6 +7,7 @@ import {
   type EngineEventSource,
 } from '../api/api-events.js';
 import { ApiError, dispatch, type ApiHandlers } from '../api/api-handlers.js';
+import { assertSafeControlSocket } from './control-socket.js';
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
@@ -38,6 +39,7 @@ export async function startControlServer(
   handlers: ApiHandlers,
   options: ControlServerOptions = {},
 ): Promise<Server> {
+  assertSafeControlSocket(path); // before anything there is connected to, removed or bound
   await removeStaleSocket(path);
   const { events, onHandover } = options;
   const server = createServer((req, res) => {

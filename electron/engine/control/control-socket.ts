@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { assertPrivate, assertPrivateFolder } from '../store/path-safety.js';
 
 /** Where an engine listens for the CLI: in the config folder, or a named pipe on Windows. */
 export function controlSocketPath(
@@ -17,4 +18,14 @@ export function controlSocketPath(
       `the control socket path ${path} is too long for a unix socket (at most 103 bytes): use a shorter --config-dir`,
     );
   return path;
+}
+
+/**
+ * Refuses a control socket another user could have bound or could bind: the CLI sends
+ * registry passwords through it, and the engine behind it decides the policy. Checked by the
+ * server before binding and by every client before connecting.
+ */
+export function assertSafeControlSocket(path: string): void {
+  assertPrivateFolder('the config folder', dirname(path));
+  assertPrivate('the control socket', path);
 }

@@ -1,13 +1,17 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decisionRecordSchema, type DecisionRecord } from '../../../shared/api/schemas.js';
+import { appendLines } from '../store/durable-write.js';
 
 export const DECISION_LOG_FILE = 'decisions.jsonl';
 
 /**
  * The decision log: JSON lines in the config folder, rotated by size
  * (decisions.jsonl -> decisions.1.jsonl -> ... -> decisions.N.jsonl, the oldest dropped).
- * Appends are synchronous so a record is on disk before the action it reports is taken.
+ * Appends are synchronous so a record is on disk before the action it reports is taken, and
+ * whole lines or nothing (appendLines): a full disk never spoils earlier records. A failed
+ * append throws StorageError; the caller reports it. No fsync per record: the page cache
+ * outlives a crashed process, and a sync on the guard's path would delay every kill.
  */
 export class DecisionLog {
   readonly path: string;
@@ -24,8 +28,7 @@ export class DecisionLog {
   append(record: DecisionRecord): void {
     const line = `${JSON.stringify(record)}\n`;
     if (this.#size > 0 && this.#size + line.length > this.limits.maxBytes) this.#rotate();
-    appendFileSync(this.path, line, { mode: 0o600 });
-    this.#size += Buffer.byteLength(line);
+    this.#size = appendLines(this.path, line);
   }
 
   /** The newest `limit` records, oldest first. Lines that are not records are skipped. */

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Conf from 'conf';
 import { settingsSchema, type Settings } from '../../../shared/api/schemas.js';
+import { writeFileDurably } from './durable-write.js';
+import { assertPrivate, openPrivateFolder } from './path-safety.js';
 
 export const SETTINGS_FILE = 'settings.json';
 export const SETTINGS_BACKUP_FILE = 'settings.last-good.json';
@@ -36,73 +37,119 @@ export class SettingsFileError extends Error {
 }
 
 /**
- * The settings (enforcement, mode, allowlist, quarantine records), persisted with `conf`, the
- * core of electron-store, in a folder the caller chooses. Never silently reset: a file that
- * fails to parse or to match the schema stops the program with a message naming it, and the
- * last file that loaded is kept beside it as a backup.
+ * The settings (enforcement, mode, allowlist, quarantine records) as one JSON file in a folder
+ * the caller chooses. Never silently reset: a file that cannot be read, parsed or matched to
+ * the schema stops the program with a message naming it, and the last file that loaded
+ * completely is kept beside it as a backup.
+ *
+ * Not `conf` (electron-store's core), which this used before: its only write path is
+ * `atomically`, which makes one writeSync and ignores a short count, so on a full disk a
+ * partial file was renamed over the good one and the write "succeeded". Nothing of conf is left
+ * worth keeping (a cache and defaults), so every write goes through writeFileDurably.
  */
 export class SettingsStore {
-  readonly #conf: Conf<Settings>;
-  readonly path: string;
+  #settings: Settings;
 
-  private constructor(conf: Conf<Settings>) {
-    this.#conf = conf;
-    this.path = conf.path;
+  private constructor(
+    readonly path: string,
+    settings: Settings,
+  ) {
+    this.#settings = settings;
   }
 
   static open(configDir: string): SettingsStore {
-    mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    openPrivateFolder('the config folder', configDir);
     const file = join(configDir, SETTINGS_FILE);
     const backup = join(configDir, SETTINGS_BACKUP_FILE);
-    if (existsSync(file)) {
-      const problem = settingsProblem(readFileSync(file, 'utf8'));
-      if (problem)
-        throw new SettingsFileError(file, problem, existsSync(backup) ? backup : undefined);
-      copyFileSync(file, backup);
+    assertPrivate('the settings file', file);
+    const text = readSettingsText(file, existsSync(backup) ? backup : undefined);
+    if (text === undefined) {
+      const store = new SettingsStore(file, deepFreeze(DEFAULT_SETTINGS));
+      writeFileDurably(file, serialize(DEFAULT_SETTINGS));
+      return store;
     }
-    const conf = new Conf<Settings>({
-      cwd: configDir,
-      configName: 'settings',
-      defaults: DEFAULT_SETTINGS,
-      clearInvalidConfig: false,
-      configFileMode: 0o600,
-      cache: true,
-      deserialize: (text) => {
-        const problem = settingsProblem(text);
-        if (problem) throw new SettingsFileError(file, problem, undefined);
-        return JSON.parse(text) as Settings;
-      },
-    });
-    return new SettingsStore(conf);
+    const parsed = parseSettings(text);
+    if (!parsed.ok)
+      throw new SettingsFileError(file, parsed.problem, existsSync(backup) ? backup : undefined);
+    refreshBackup(backup, text);
+    return new SettingsStore(file, deepFreeze(parsed.settings));
+  }
+
+  /** The current settings, deeply frozen, so no copy is made on each read (the engine reads them on every refusal). Change them only through `update`. */
+  get(): Settings {
+    return this.#settings;
   }
 
   /**
-   * The current settings: conf's cached store, deeply frozen, so no copy is made on each read
-   * (the engine reads them on every refusal). Change them only through `update`.
+   * Applies a change: the result is validated, written durably, and only then becomes the
+   * current settings. A failed write (StorageError) changes nothing, on disk or here.
    */
-  get(): Settings {
-    return this.#conf.store as Settings;
-  }
-
-  /** Applies a change; the result is validated before anything is written. */
   update(change: (current: Settings) => Settings): Settings {
     const next = settingsSchema.parse(change(this.get()));
-    this.#conf.store = next;
+    writeFileDurably(this.path, serialize(next));
+    this.#settings = deepFreeze(next);
     return next;
   }
 }
 
-function settingsProblem(text: string): string | undefined {
+const serialize = (settings: Settings) => `${JSON.stringify(settings, undefined, '\t')}\n`;
+
+/** The file's text, or undefined when there is none yet; any other failure names the file. */
+function readSettingsText(file: string, backup: string | undefined): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    const problem =
+      code === 'EISDIR'
+        ? `it is a directory, not a file. Move it away (mv '${file}' '${file}.moved') to start from ${backup ? 'the last good copy or ' : ''}defaults`
+        : `it cannot be read (${code === 'EACCES' ? 'permission denied: it must belong to you' : (error as Error).message})`;
+    throw new SettingsFileError(file, problem, backup);
+  }
+}
+
+/**
+ * The last good copy, from the very text that just loaded completely (never a second read of
+ * the file, which may have changed since). Rewritten only when it differs. Failing to refresh
+ * it is not fatal: the old copy is left whole, and it was good too.
+ */
+function refreshBackup(backup: string, text: string): void {
+  try {
+    if (existsSync(backup) && readFileSync(backup, 'utf8') === text) return;
+    writeFileDurably(backup, text);
+  } catch {
+    // Kept as it was; the settings themselves loaded.
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Parses settings text. A leading UTF-8 byte order mark (some Windows editors add one) is
+ * accepted and dropped, here and in every other reader of the file, so what validates is what
+ * loads.
+ */
+export function parseSettings(
+  text: string,
+): { ok: true; settings: Settings } | { ok: false; problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return `it is not valid JSON (${(error as Error).message})`;
+    return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
   }
   const result = settingsSchema.safeParse(json);
-  if (result.success) return undefined;
-  return result.error.issues
+  if (result.success) return { ok: true, settings: result.data };
+  const problem = result.error.issues
     .slice(0, 3)
     .map((i) => `${i.path.length ? i.path.join('.') : 'the file'}: ${i.message}`)
     .join('; ');
+  return { ok: false, problem };
 }

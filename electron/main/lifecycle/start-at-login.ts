@@ -1,6 +1,7 @@
 import type { App } from 'electron';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileDurably } from '../../engine/store/durable-write.js';
 import { HIDDEN_ARG } from './startup.js';
 
 /** The command that starts this app again. */
@@ -123,7 +124,7 @@ export const nodeAutostartFiles: AutostartFiles = {
   },
   write(path, text) {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text, { mode: 0o644 });
+    writeFileDurably(path, text, 0o644);
   },
   remove(path) {
     rmSync(path, { force: true });

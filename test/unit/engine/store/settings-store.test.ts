@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'gh-store-'));
 const A = `sha256:${'a'.repeat(64)}` as const;
 
 describe('settings store', () => {
-  it('starts from defaults and persists changes through conf', () => {
+  it('starts from defaults and persists changes', () => {
     const cwd = dir();
     const store = SettingsStore.open(cwd);
     expect(store.get()).toEqual(DEFAULT_SETTINGS);
@@ -81,5 +81,24 @@ describe('settings store', () => {
     expect(() => SettingsStore.open(cwd)).toThrow(/enforcement\.mode: Invalid option/);
     expect(existsSync(join(cwd, SETTINGS_BACKUP_FILE))).toBe(false);
     expect(() => SettingsStore.open(cwd)).toThrow(/move it away/);
+  });
+
+  it('accepts a leading byte order mark, in the file and in its last good copy', () => {
+    const cwd = dir();
+    const file = join(cwd, SETTINGS_FILE);
+    const text = JSON.stringify({ ...DEFAULT_SETTINGS, allowlist: [] });
+    writeFileSync(file, `\uFEFF${text}`);
+    expect(SettingsStore.open(cwd).get()).toEqual(DEFAULT_SETTINGS);
+    writeFileSync(file, readFileSync(join(cwd, SETTINGS_BACKUP_FILE)));
+    expect(SettingsStore.open(cwd).get()).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('a directory in place of the file: named, with what to do', () => {
+    const cwd = dir();
+    const file = join(cwd, SETTINGS_FILE);
+    mkdirSync(file);
+    expect(() => SettingsStore.open(cwd)).toThrow(
+      `The settings file ${file} is not valid: it is a directory, not a file. Move it away (mv '${file}' '${file}.moved')`,
+    );
   });
 });
