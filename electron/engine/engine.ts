@@ -104,7 +104,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #monitor: EventMonitor;
   readonly #registry: RegistryClient;
   readonly #verification: VerificationService;
-  /** Managed containers (issue 5): run from saved definitions, pinned by digest. */
+  /** Managed containers: run from saved definitions, pinned by digest. */
   readonly instances: InstanceManager;
   /** Prevention mode's just-in-time questions: creates waiting in dockerd for an answer. */
   readonly approvals = new ApprovalQueue();

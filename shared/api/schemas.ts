@@ -89,7 +89,7 @@ export const settingsSchema = z
     trustPolicies: z.array(trustPolicySchema).default([]),
     /** Desktop notifications when a container is stopped, quarantined or (audit) would be. */
     notifications: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
-    /** Managed containers (issue 5); files saved before them load with none. */
+    /** Managed containers; files saved before them load with none. */
     instances: z.array(instanceSchema).default([]),
     /**
      * Prevention mode: `ask` a person before refusing a create of an unknown image; whether

@@ -191,7 +191,8 @@ async function waitForPing(socketPath: string, child: ChildProcess, logFile: str
   }
 }
 
-function ping(socketPath: string): Promise<boolean> {
+/** Whether an engine answers `GET /_ping` on this unix socket (dockerd, Podman's service). */
+export function ping(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ socketPath, path: '/_ping', timeout: 2_000 }, (res) => {
       res.resume();

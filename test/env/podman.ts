@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectDockerd, type DockerClient, type DockerResult } from './dockerd.js';
+import { connectDockerd, ping, type DockerClient, type DockerResult } from './dockerd.js';
 import { onProcessExit } from './process-exit.js';
 
 /**
@@ -115,16 +114,4 @@ runroot = "${join(dir, 'run')}"
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
 }
