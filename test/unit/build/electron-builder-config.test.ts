@@ -93,5 +93,5 @@ describe('build/electron-builder.config.mjs', () => {
     await expect(validateConfiguration(misspelt, quiet)).rejects.toThrow(
       /configuration object that does not match the API schema/,
     );
-  });
+  }, 60_000); // heavy work, slow on a busy machine: not a timing assertion
 });
