@@ -29,8 +29,9 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 const TAG = /^\w[\w.-]{0,127}$/;
-const IMAGE_ID = /^[a-f0-9]{64}$/;
-const NAME_MAX_LENGTH = 255;
+const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{64})$/;
+// distribution/reference limits the repository path, not the registry host with it.
+const PATH_MAX_LENGTH = 255;
 // A repository name is at most 255 characters; a pattern for one needs no more.
 const PATTERN_MAX_LENGTH = 256;
 
@@ -43,9 +44,10 @@ export function parseImageReference(text: string): ImageReference {
   const shown = show(text);
   if (text === '') throw new ImageReferenceError('an image reference cannot be empty');
   if (/\s/.test(text)) throw new ImageReferenceError(`${shown} contains whitespace`);
-  if (IMAGE_ID.test(text))
+  const id = imageIdOf(text);
+  if (id !== undefined)
     throw new ImageReferenceError(
-      `${shown} is an image ID, not a reference: write a digest as sha256:${text.slice(0, 8)}...`,
+      `${shown} is an image ID, not a reference: it names no repository (Docker reads it as image ${id.slice(0, 19)}...)`,
     );
 
   let name = text;
@@ -73,18 +75,37 @@ export function parseImageReference(text: string): ImageReference {
     throw new ImageReferenceError(`in ${shown}: ${show(registry)} is not a valid registry host`);
   const problem = pathProblem(path);
   if (problem !== undefined) throw new ImageReferenceError(`in ${shown}: ${problem}`);
-  const repository = `${registry}/${path.join('/')}`;
-  if (repository.length > NAME_MAX_LENGTH)
+  const pathText = path.join('/');
+  if (pathText.length > PATH_MAX_LENGTH)
     throw new ImageReferenceError(
-      `${shown} is too long: a repository name has at most ${NAME_MAX_LENGTH} characters`,
+      `${shown} is too long: a repository path has at most ${PATH_MAX_LENGTH} characters`,
     );
   return {
     registry,
-    path: path.join('/'),
-    repository,
+    path: pathText,
+    repository: `${registry}/${pathText}`,
     ...(tag !== undefined ? { tag } : digest === undefined && { tag: 'latest' }),
     ...(digest !== undefined && { digest }),
   };
+}
+
+/**
+ * The image ID `text` names, as Docker reads it: 64 hex characters, with or without
+ * `sha256:`, name an image by ID (never a repository `sha256` with a tag).
+ */
+export function imageIdOf(text: string): Digest | undefined {
+  const hex = IMAGE_ID.exec(text)?.[1];
+  return hex === undefined ? undefined : (`sha256:${hex}` as Digest);
+}
+
+/** The repository a reference names (`busybox` is `docker.io/library/busybox`); undefined if none. */
+export function repositoryOf(text: string): string | undefined {
+  try {
+    return parseImageReference(text).repository;
+  } catch (error) {
+    if (error instanceof ImageReferenceError) return undefined;
+    throw error;
+  }
 }
 
 /** What is wrong with a would-be image reference; undefined when it parses. */

@@ -1,3 +1,4 @@
+import { writesState } from '../../shared/api/channel-map.js';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../shared/api/channels.js';
 import { dispatch, engineHandlers } from '../engine/api/api-handlers.js';
 import { controlSocketPath } from '../engine/control/control-socket.js';
@@ -9,21 +10,6 @@ export interface CliContext {
   configDir: string;
   dockerHost: string | undefined;
 }
-
-/** Channels that change the policy: without a running engine they need the store's lock. */
-const WRITES = new Set<ApiChannel>([
-  'allowlist.add',
-  'allowlist.remove',
-  'allowlist.import',
-  'enforcement.set',
-  'mode.set',
-  'prevention.set',
-  'instance.add',
-  'instance.enable',
-  'instance.disable',
-  'instance.remove',
-  'instance.set-digest',
-]);
 
 export interface Answer<K extends ApiChannel> {
   result: ApiResult<K>;
@@ -47,7 +33,7 @@ export async function callApi<K extends ApiChannel>(
   } catch (error) {
     if (!(error instanceof NoEngineError)) throw error;
   }
-  const unlock = WRITES.has(channel) ? await lockStore(ctx.configDir, { wait: false }) : undefined;
+  const unlock = writesState(channel) ? await lockStore(ctx.configDir, { wait: false }) : undefined;
   let engine: Engine | undefined;
   try {
     engine = Engine.open({ configDir: ctx.configDir, dockerHost: ctx.dockerHost });

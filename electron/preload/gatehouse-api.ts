@@ -1,11 +1,7 @@
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import type { ApiChannel, ApiEvents, ApiRequest, ApiResult } from '../../shared/api/channels.js';
-import {
-  EVENT_CHANNEL,
-  invokeChannelOf,
-  isIpcApiChannel,
-  isIpcEventName,
-} from '../main/ipc/ipc-contract.js';
+import { isApiChannel, isApiEventName } from '../../shared/api/channel-map.js';
+import { EVENT_CHANNEL, invokeChannelOf } from '../main/ipc/ipc-contract.js';
 
 /** `window.gatehouse`, exactly as renderer/src/api/types.ts declares it. */
 export interface GatehouseApi {
@@ -64,7 +60,7 @@ export function unwrapReply(channel: string, reply: unknown): unknown {
  */
 export function buildGatehouseApi(ipc: IpcRendererLike): GatehouseApi {
   async function call(channel: string, request: unknown): Promise<unknown> {
-    if (!isIpcApiChannel(channel))
+    if (!isApiChannel(channel))
       throw callError('unknown-channel', `unknown API channel ${JSON.stringify(channel)}`);
     let reply: unknown;
     try {
@@ -77,7 +73,7 @@ export function buildGatehouseApi(ipc: IpcRendererLike): GatehouseApi {
   }
 
   function on(event: string, listener: (data: never) => void): () => void {
-    if (!isIpcEventName(event)) throw new TypeError(`unknown event ${JSON.stringify(event)}`);
+    if (!isApiEventName(event)) throw new TypeError(`unknown event ${JSON.stringify(event)}`);
     if (typeof listener !== 'function') throw new TypeError('the listener must be a function');
     const forward = (_event: IpcRendererEvent, name: unknown, data: unknown) => {
       if (name === event) listener(data as never);

@@ -15,6 +15,17 @@ import {
   type TrustPolicy,
 } from './trust-schemas.js';
 import { instanceRequestSchemas, type InstanceResults } from './instance-schemas.js';
+import type { ApiChannel, ApiEventName } from './channel-map.js';
+import { connectionStateSchema, decisionRecordSchema } from './schemas.js';
+
+export {
+  apiChannels,
+  apiEventNames,
+  isApiChannel,
+  isApiEventName,
+  type ApiChannel,
+  type ApiEventName,
+} from './channel-map.js';
 
 /**
  * The one API contract every face uses (CLI over the control socket, Electron IPC, browser
@@ -68,9 +79,12 @@ export const apiRequestSchemas = {
     .object({ id: z.uuid(), approve: z.boolean(), label: labelSchema.optional() })
     .strict(),
   ...instanceRequestSchemas,
-} as const;
+} as const satisfies Record<ApiChannel, z.ZodType>;
 
-export type ApiChannel = keyof typeof apiRequestSchemas;
+// Both ways: a schema for a channel the map does not declare fails here too.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const schemasMatchTheMap: Exactly<keyof typeof apiRequestSchemas, ApiChannel> = true;
+void schemasMatchTheMap;
 export type ApiRequest<K extends ApiChannel> = z.input<(typeof apiRequestSchemas)[K]>;
 
 /**
@@ -174,22 +188,17 @@ export interface ApiResults extends InstanceResults {
   'approvals.answer': { answered: boolean };
 }
 
+const noData = z.object({}).strict();
+
 /** What the engine pushes to the faces (IPC events, the browser bridge's WebSocket). */
-export interface ApiEvents {
-  decision: DecisionRecord;
-  connection: ConnectionState;
-  /** The policy or settings changed: refetch status, allowlist and trust policies. */
-  settings: Record<string, never>;
-  /** Containers may have changed: refetch the list. */
-  containers: Record<string, never>;
-  /** A just-in-time approval was asked or settled: refetch `approvals.list`. */
-  approvals: Record<string, never>;
-}
+export const apiEventSchemas = {
+  decision: decisionRecordSchema,
+  connection: connectionStateSchema,
+  settings: noData,
+  containers: noData,
+  approvals: noData,
+} as const satisfies Record<ApiEventName, z.ZodType>;
+
+export type ApiEvents = { [E in ApiEventName]: z.output<(typeof apiEventSchemas)[E]> };
 
 export type ApiResult<K extends ApiChannel> = ApiResults[K];
-
-export const apiChannels = Object.keys(apiRequestSchemas) as ApiChannel[];
-
-export function isApiChannel(name: string): name is ApiChannel {
-  return Object.hasOwn(apiRequestSchemas, name);
-}

@@ -101,6 +101,14 @@ describe('gatehouse daemon and the control socket', () => {
     ).toMatchObject([{ digest: unknownId, label: 'reviewed', source: 'manual' }]);
   });
 
+  it('changes managed containers through the running daemon (every channel reaches it)', async () => {
+    const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
+    await startDaemon(configDir);
+    const set = await gh(configDir, 'instance', 'set', 'nosuch', '--clear-digest', '--dry-run');
+    expect(set.stderr).not.toMatch(/expected POST/);
+    expect(set.stderr).toMatch(/no instance named "?nosuch/);
+  });
+
   it("says whether prevention works: off without the plugin, serving with the daemon's", async () => {
     const configDir = configDirWith({ mode: 'enforce', allow: [allowedId] });
     const idle = await gh(configDir, 'status');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -78,6 +79,16 @@ describe('the config folder lock', () => {
     const run = await gatehouse(['--config-dir', configDir, 'allowlist', 'add', digest]);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(`in use by another Gatehouse process (pid ${holder.child.pid}`);
+
+    // Every channel that writes takes the lock, trust policies included.
+    const key = join(configDir, 'cosign.pub');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(key, publicKey.export({ type: 'spki', format: 'pem' }));
+    const trust = ['--config-dir', configDir, 'trust', 'add', '--scope', 'example.com/team/**'];
+    const add = await gatehouse([...trust, '--cosign-key', key]);
+    expect(add.code).not.toBe(0);
+    expect(add.stderr).toContain(`in use by another Gatehouse process (pid ${holder.child.pid}`);
+    expect(existsSync(join(configDir, 'settings.json'))).toBe(false);
   });
 
   it('a dead holder is taken over by exactly one of 8 processes racing for it', async () => {

@@ -1,12 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import type { ApiEvents } from '../../../shared/api/channels.js';
 import {
-  connectionStateSchema,
-  decisionRecordSchema,
-  type ConnectionState,
-  type DecisionRecord,
-} from '../../../shared/api/schemas.js';
+  apiEventNames,
+  apiEventSchemas,
+  type ApiEventName,
+  type ApiEvents,
+} from '../../../shared/api/channels.js';
+import type { ConnectionState, DecisionRecord } from '../../../shared/api/schemas.js';
 import type { EngineEvents } from '../engine.js';
 
 /** The engine, or anything that emits its events (the unit tests' fake). */
@@ -47,14 +47,9 @@ export function forwardEngineEvents(engine: EngineEventSource, send: EventSink):
   };
 }
 
-const noData = z.object({}).strict();
-const apiEventMessageSchema = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('decision'), data: decisionRecordSchema }),
-  z.object({ event: z.literal('connection'), data: connectionStateSchema }),
-  z.object({ event: z.literal('settings'), data: noData }),
-  z.object({ event: z.literal('containers'), data: noData }),
-  z.object({ event: z.literal('approvals'), data: noData }),
-]);
+const messageSchemaOf = <E extends ApiEventName>(event: E) =>
+  z.object({ event: z.literal(event), data: apiEventSchemas[event] });
+const apiEventMessageSchema = z.union(apiEventNames.map(messageSchemaOf));
 
 /** An event received from another process, checked: undefined for anything else. */
 export function parseApiEventMessage(text: string): ApiEventMessage | undefined {

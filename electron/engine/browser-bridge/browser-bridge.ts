@@ -31,6 +31,7 @@
  * Origin is not `http://` one of those (another site's script), are refused first.
  */
 import { realpath } from 'node:fs/promises';
+import { channelOfRoute, EVENTS_ROUTE } from '../../../shared/api/channel-map.js';
 import {
   createServer,
   STATUS_CODES,
@@ -85,8 +86,9 @@ export async function startBrowserBridge(options: BrowserBridgeOptions): Promise
     if (foreign) return replyError(res, port, 403, { code: 'forbidden', message: foreign });
     const pathname = pathOf(req);
     if (pathname === undefined) return replyText(res, port, 400, 'bad request target');
-    if (pathname === '/api' || pathname.startsWith('/api/'))
-      return serveApi(options.handlers, pathname.slice('/api/'.length), req, res, {
+    const channel = channelOfRoute(pathname);
+    if (channel !== undefined)
+      return serveApi(options.handlers, channel, req, res, {
         port,
         token,
       });
@@ -101,7 +103,7 @@ export async function startBrowserBridge(options: BrowserBridgeOptions): Promise
 
   const handshakeRefusal = (req: IncomingMessage): number | undefined => {
     if (foreignRequest(req, port)) return 403;
-    if (pathOf(req) !== '/events') return 404;
+    if (pathOf(req) !== EVENTS_ROUTE) return 404;
     if (!tokenMatches(subprotocolToken(req), token)) return 401;
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     return offered.includes(EVENTS_PROTOCOL) ? undefined : 400;

@@ -1,9 +1,10 @@
 import { request } from 'node:http';
 import { z } from 'zod';
 import type { ApiChannel, ApiRequest, ApiResult } from '../../../shared/api/channels.js';
+import { EVENTS_ROUTE, routeOf } from '../../../shared/api/channel-map.js';
 import { parseApiEventMessage, type ApiEventMessage } from '../api/api-events.js';
 import { ApiError } from '../api/api-handlers.js';
-import { EVENTS_PATH, HANDOVER_PATH } from './control-server.js';
+import { HANDOVER_PATH } from './control-server.js';
 import { assertSafeControlSocket } from './control-socket.js';
 
 /** Thrown when no engine listens on the control socket, so the CLI works on the store itself. */
@@ -35,7 +36,7 @@ export function callEngine<K extends ApiChannel>(
     const req = request(
       {
         socketPath,
-        path: `/api/${channel}`,
+        path: routeOf(channel),
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         // A fresh connection per call: a pooled one may belong to an engine that has stopped.
@@ -101,7 +102,7 @@ export function followEngineEvents(
     end((error as Error).message);
     return { close() {} };
   }
-  const req = request({ socketPath, path: EVENTS_PATH, method: 'GET', agent: false }, (res) => {
+  const req = request({ socketPath, path: EVENTS_ROUTE, method: 'GET', agent: false }, (res) => {
     if (res.statusCode !== 200) {
       res.resume();
       end(`the engine on ${socketPath} refused its event stream (HTTP ${res.statusCode})`);

@@ -1,3 +1,4 @@
+import { channelOfRoute, EVENTS_ROUTE } from '../../../shared/api/channel-map.js';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -11,8 +12,6 @@ import { assertSafeControlSocket } from './control-socket.js';
 
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-/** Path of the event stream: one JSON ApiEventMessage per line, for as long as it is open. */
-export const EVENTS_PATH = '/events';
 /**
  * A daemon starting on the folder asks the engine that holds it to hand over (POST): the
  * desktop app's engine agrees (202) and becomes the daemon's face; an engine that does not
@@ -43,7 +42,7 @@ export async function startControlServer(
   await removeStaleSocket(path);
   const { events, onHandover } = options;
   const server = createServer((req, res) => {
-    if (events && req.method === 'GET' && req.url === EVENTS_PATH) streamEvents(events, res);
+    if (events && req.method === 'GET' && req.url === EVENTS_ROUTE) streamEvents(events, res);
     else if (req.method === 'POST' && req.url === HANDOVER_PATH) {
       req.resume();
       if (!onHandover) return reply(res, 409, { handingOver: false });
@@ -70,15 +69,15 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const match = /^\/api\/([a-z.]+)$/.exec(req.url ?? '');
+  const channel = channelOfRoute(req.url ?? '');
   try {
-    if (req.method !== 'POST' || !match?.[1])
+    if (req.method !== 'POST' || channel === undefined)
       throw new ApiError(
         'unknown-channel',
         `expected POST /api/<channel>, got ${req.method} ${req.url}`,
       );
     const body = await readJson(req);
-    const result = await dispatch(handlers, match[1], body);
+    const result = await dispatch(handlers, channel, body);
     reply(res, 200, { result: result ?? null });
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError('failed', (error as Error).message);

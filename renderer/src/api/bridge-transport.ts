@@ -1,6 +1,6 @@
 import { ApiCallError, isRecord } from './errors.js';
+import { EVENTS_ROUTE, isApiEventName, routeOf } from '../../../shared/api/channel-map.js';
 import {
-  API_EVENTS,
   type ApiEventName,
   type ApiEvents,
   type GatehouseClient,
@@ -131,8 +131,8 @@ export function createBridgeTransport(overrides: Partial<BridgeEnvironment> = {}
       return;
     }
     if (!isRecord(parsed) || typeof parsed['event'] !== 'string') return;
-    const event = parsed['event'] as ApiEventName;
-    if (!API_EVENTS.includes(event)) return;
+    const event = parsed['event'];
+    if (!isApiEventName(event)) return;
     const data = (parsed['data'] ?? {}) as never;
     for (const listener of [...(listeners.get(event) ?? [])]) {
       try {
@@ -146,7 +146,7 @@ export function createBridgeTransport(overrides: Partial<BridgeEnvironment> = {}
   function connect() {
     if (closed || socket || retryTimer !== undefined || !token) return;
     setLive('connecting');
-    const url = new URL('/events', env.location.href);
+    const url = new URL(EVENTS_ROUTE, env.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.hash = '';
     let ws: WebSocketLike;
@@ -197,7 +197,7 @@ export function createBridgeTransport(overrides: Partial<BridgeEnvironment> = {}
       if (!token) throw noToken();
       let response: Response;
       try {
-        response = await env.fetch(new URL(`/api/${channel}`, env.location.href).href, {
+        response = await env.fetch(new URL(routeOf(channel), env.location.href).href, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
           body: JSON.stringify(request ?? {}),

@@ -49,13 +49,6 @@ export interface GatehouseClient extends GatehouseApi {
   onLiveState?(listener: (state: LiveState) => void): () => void;
 }
 
-export const API_EVENTS: readonly ApiEventName[] = [
-  'decision',
-  'connection',
-  'settings',
-  'containers',
-  'approvals',
-];
 export type {
   AffectedContainer,
   InstanceChange,

@@ -3,6 +3,7 @@ import {
   compareSpecificity,
   familiar,
   fullyQualified,
+  imageIdOf,
   imagePatternProblem,
   imageReferenceProblem,
   ImageReferenceError,
@@ -63,10 +64,28 @@ describe('parseImageReference', () => {
     ['-host.io/app', 'not a valid registry host'],
     ['host.io:port/app', 'not a valid registry host'],
     ['0123456789abcdef'.repeat(4), 'is an image ID, not a reference'],
-    [`host.io/${'a'.repeat(250)}`, 'is too long'],
+    // Docker reads sha256:<64 hex> as an image ID, never as repository "sha256" with a tag.
+    [`sha256:${'0123456789abcdef'.repeat(4)}`, 'is an image ID, not a reference'],
+    [`host.io/${'a'.repeat(256)}`, 'a repository path has at most 255 characters'],
+    [`${'a'.repeat(256)}`, 'a repository path has at most 255 characters'],
   ])('rejects %j: %s', (text, message) => {
     expect(() => parseImageReference(text)).toThrow(ImageReferenceError);
     expect(imageReferenceProblem(text)).toContain(message);
+  });
+
+  it("limits the repository path to 255 characters, not the registry host with it (Docker's rule)", () => {
+    const longHost = `${'h'.repeat(60)}.example.com:5000`;
+    const ref = parseImageReference(`${longHost}/${'a'.repeat(255)}:1`);
+    expect(ref.path).toHaveLength(255);
+    expect(ref.repository.length).toBeGreaterThan(255);
+  });
+
+  it('reads a 64-hex name, with or without sha256:, as an image ID', () => {
+    const hex = '0123456789abcdef'.repeat(4);
+    expect(imageIdOf(hex)).toBe(`sha256:${hex}`);
+    expect(imageIdOf(`sha256:${hex}`)).toBe(`sha256:${hex}`);
+    expect(imageIdOf(`sha256:${hex.slice(1)}`)).toBeUndefined();
+    expect(imageIdOf('busybox')).toBeUndefined();
   });
 
   it('gives the fully qualified and the familiar form', () => {

@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { certificateChainProblem, parsePemCertificates } from './certificate-chain.js';
-import { repositoryOf } from './docker-reference.js';
+import { repositoryOf } from '../../../../shared/image-reference.js';
 import { keyFingerprint, verifyWithKey } from './public-key.js';
 import { verifyRekorSet } from './rekor-set.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repositoryOf } from '../../../../../electron/engine/signatures/cosign/docker-reference.js';
+import { repositoryOf } from '../../../shared/image-reference.js';
 
 const DIGEST = `sha256:${'0'.repeat(64)}`;
 
